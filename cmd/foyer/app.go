@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/foyer-auth/foyer/interaction"
+	"github.com/foyer-auth/foyer/internal/httpx"
+	"github.com/foyer-auth/foyer/management"
+	"github.com/foyer-auth/foyer/session"
+	"github.com/foyer-auth/foyer/tenant"
+	"github.com/gofiber/fiber/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// deps are the process-wide dependencies the app is built from.
+type deps struct {
+	rdb redis.UniversalClient
+	log *slog.Logger
+	now func() time.Time
+}
+
+// bodyLimit bounds every request body: the largest legitimate one (a
+// WebAuthn attestation with a certificate chain) is far below it.
+const bodyLimit = 64 << 10
+
+// newApp builds every handler package with its dependencies and mounts it.
+// This is the one place that knows them all.
+func newApp(cfg config, d deps) *fiber.App {
+	mappings := []httpx.Mapping{
+		httpx.MapIs(session.ErrUnavailable, httpx.ErrUnavailable),
+		httpx.MapIs(tenant.ErrUnavailable, httpx.ErrUnavailable),
+		httpx.MapIs(session.ErrConflict, httpx.New(fiber.StatusConflict, "session.conflict", "Too many concurrent changes; please retry.")),
+		httpx.MapIs(context.DeadlineExceeded, httpx.ErrTimeout),
+	}
+	app := fiber.New(fiber.Config{
+		Immutable:             true, // values kept from a request must not change under us
+		ErrorHandler:          httpx.ErrorHandler(d.log, mappings...),
+		BodyLimit:             bodyLimit,
+		ReadTimeout:           10 * time.Second,
+		WriteTimeout:          10 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		DisableStartupMessage: true,
+		AppName:               "foyer",
+	})
+	binder := httpx.NewBinder()
+	tenants := tenant.NewStore(d.rdb, d.now)
+	resolver := tenant.NewResolver(tenants, cfg.TenantCache, cfg.Dev, d.now)
+	store := session.NewStore(d.rdb)
+
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	app.Get("/readyz", func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 500*time.Millisecond)
+		defer cancel()
+		if err := d.rdb.Ping(ctx).Err(); err != nil {
+			return httpx.ErrUnavailable.WithCause(err)
+		}
+		return c.SendString("ok")
+	})
+	app.Use(httpx.RequestContext(cfg.ReqTimeout))
+
+	// Routes are grouped under distinct prefixes: Fiber v2 group middleware
+	// applies to every later route sharing the prefix.
+	admin := &management.Handler{Tenants: tenants, Resolver: resolver, Binder: binder, AdminKey: cfg.AdminKey, BaseDomain: cfg.BaseDomain}
+	admin.Mount(app.Group("/api/admin"))
+
+	tenantScoped := []fiber.Handler{
+		resolver.Middleware(),
+		httpx.CSRF(func(c *fiber.Ctx, origin string) bool { return tenant.From(c).AllowsOrigin(origin) }),
+	}
+	ix := &interaction.Handler{
+		Service: &interaction.Service{Store: store, Kind: session.Kind{Prefix: "ix", TTL: cfg.IxTTL}, Now: d.now},
+		Binder:  binder,
+	}
+	ix.Mount(app.Group("/api/interaction", tenantScoped...))
+
+	app.Use(func(c *fiber.Ctx) error { return httpx.ErrRouteNotFound })
+	return app
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+)
+
+// config is everything Foyer reads at start-up. Each field has an
+// environment variable and a flag of the same meaning; flags win.
+type config struct {
+	Addr        string
+	RedisURL    string
+	BaseDomain  string
+	AdminKey    string
+	Dev         bool
+	IxTTL       time.Duration
+	ReqTimeout  time.Duration
+	TenantCache time.Duration
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	env := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	var cfg config
+	var problems []string
+	dur := func(k, def string) time.Duration {
+		d, err := time.ParseDuration(env(k, def))
+		if err != nil || d <= 0 {
+			problems = append(problems, fmt.Sprintf("%s: want a positive duration such as %s", k, def))
+		}
+		return d
+	}
+	devEnv := env("FOYER_DEV", "")
+	fs := flag.NewFlagSet("foyer", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", env("FOYER_ADDR", "127.0.0.1:3001"), "listen address (FOYER_ADDR)")
+	fs.StringVar(&cfg.RedisURL, "redis-url", env("FOYER_REDIS_URL", ""), "redis:// or rediss:// URL, or host:port,host:port for a Redis Cluster; empty: embedded in-memory store (FOYER_REDIS_URL)")
+	fs.StringVar(&cfg.BaseDomain, "base-domain", env("FOYER_BASE_DOMAIN", ""), "tenants live on <slug>.<base domain> (FOYER_BASE_DOMAIN)")
+	fs.StringVar(&cfg.AdminKey, "admin-key", env("FOYER_ADMIN_KEY", ""), "bearer key of the admin API; empty disables it (FOYER_ADMIN_KEY)")
+	fs.BoolVar(&cfg.Dev, "dev", devEnv == "1" || devEnv == "true", "dev mode: demo tenant on localhost, plain-http cookies (FOYER_DEV)")
+	fs.DurationVar(&cfg.IxTTL, "interaction-ttl", dur("FOYER_INTERACTION_TTL", "1h"), "absolute lifetime of an interaction (FOYER_INTERACTION_TTL)")
+	fs.DurationVar(&cfg.ReqTimeout, "request-timeout", dur("FOYER_REQUEST_TIMEOUT", "5s"), "deadline of one request (FOYER_REQUEST_TIMEOUT)")
+	fs.DurationVar(&cfg.TenantCache, "tenant-cache", dur("FOYER_TENANT_CACHE", "10s"), "how long a resolved tenant is cached in-process (FOYER_TENANT_CACHE)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if devEnv != "" && devEnv != "0" && devEnv != "1" && devEnv != "true" && devEnv != "false" {
+		problems = append(problems, "FOYER_DEV: want 1, true, 0 or false")
+	}
+	problems = append(problems, cfg.validate()...)
+	if cfg.RedisURL == "" {
+		cfg.Dev = true // the embedded store is for trying Foyer out
+	}
+	if len(problems) > 0 {
+		return cfg, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
+	}
+	return cfg, nil
+}
+
+// validate lists every problem at once, so one run shows them all.
+func (c config) validate() []string {
+	var p []string
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		p = append(p, fmt.Sprintf("FOYER_ADDR %q: want host:port", c.Addr))
+	}
+	if c.RedisURL != "" {
+		if _, err := redisOptions(c.RedisURL); err != nil {
+			p = append(p, "FOYER_REDIS_URL: "+err.Error())
+		}
+	}
+	if c.BaseDomain != "" && (strings.ContainsAny(c.BaseDomain, ":/ ") || strings.HasPrefix(c.BaseDomain, ".")) {
+		p = append(p, fmt.Sprintf("FOYER_BASE_DOMAIN %q: want a domain name such as example.app", c.BaseDomain))
+	}
+	if c.AdminKey != "" && len(c.AdminKey) < 32 {
+		p = append(p, "FOYER_ADMIN_KEY: want at least 32 characters")
+	}
+	if !c.Dev && c.RedisURL != "" && c.BaseDomain == "" {
+		p = append(p, "FOYER_BASE_DOMAIN: required outside dev mode")
+	}
+	return p
+}

@@ -1,0 +1,84 @@
+// Command foyer runs the Foyer auth server.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/foyer-auth/foyer/tenant"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "foyer:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts Foyer and serves until ctx is done, then shuts down gracefully:
+// in-flight requests finish, then Redis closes.
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	rdb, closeRedis, err := openRedis(ctx, cfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	if cfg.RedisURL == "" {
+		log.Warn("no FOYER_REDIS_URL: using the embedded in-memory store; data lives in memory only and is lost when Foyer stops (dev mode)")
+	}
+	now := time.Now
+	tenants := tenant.NewStore(rdb, now)
+	if cfg.Dev {
+		if err := ensureDemoTenant(ctx, tenants); err != nil {
+			return fmt.Errorf("demo tenant: %w", err)
+		}
+	}
+	app := newApp(cfg, deps{rdb: rdb, log: log, now: now})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("foyer listening", "addr", ln.Addr().String(), "dev", cfg.Dev)
+	served := make(chan error, 1)
+	go func() { served <- app.Listener(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// ensureDemoTenant makes the dev-mode demo tenant, served on localhost and
+// 127.0.0.1 (any port), if it does not exist yet.
+func ensureDemoTenant(ctx context.Context, store *tenant.Store) error {
+	_, err := store.BySlug(ctx, "demo")
+	if !errors.Is(err, tenant.ErrNotFound) {
+		return err
+	}
+	s := tenant.DefaultSettings()
+	s.DisplayName = "Foyer demo"
+	s.RPID = "localhost"
+	_, err = store.Create(ctx, tenant.Tenant{Slug: "demo", Hosts: []string{"localhost", "127.0.0.1"}, Settings: s})
+	return err
+}

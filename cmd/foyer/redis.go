@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Timeouts are short so that a Redis outage turns into a fast 503 rather
+// than requests piling up; go-redis re-dials on its own when Redis is back.
+const (
+	redisDialTimeout = 300 * time.Millisecond
+	redisIOTimeout   = 400 * time.Millisecond
+)
+
+// redisOptions turns FOYER_REDIS_URL into client options: a redis:// or
+// rediss:// URL for one node, or host:port,host:port,... for a Cluster.
+func redisOptions(raw string) (*redis.UniversalOptions, error) {
+	var o redis.UniversalOptions
+	if strings.Contains(raw, "://") {
+		u, err := redis.ParseURL(raw)
+		if err != nil {
+			return nil, err
+		}
+		o = redis.UniversalOptions{Addrs: []string{u.Addr}, Username: u.Username, Password: u.Password, DB: u.DB, TLSConfig: u.TLSConfig}
+	} else {
+		for _, a := range strings.Split(raw, ",") {
+			if _, _, err := net.SplitHostPort(strings.TrimSpace(a)); err != nil {
+				return nil, fmt.Errorf("%q: want redis://host:port or host:port,host:port", a)
+			}
+			o.Addrs = append(o.Addrs, strings.TrimSpace(a))
+		}
+		o.IsClusterMode = len(o.Addrs) > 1
+	}
+	o.DialTimeout = redisDialTimeout
+	o.ReadTimeout = redisIOTimeout
+	o.WriteTimeout = redisIOTimeout
+	o.PoolTimeout = redisIOTimeout
+	o.MaxRetries = 1
+	o.ContextTimeoutEnabled = true
+	return &o, nil
+}
+
+// openRedis connects to FOYER_REDIS_URL, or starts the embedded store. The
+// returned function releases it.
+func openRedis(ctx context.Context, url string) (redis.UniversalClient, func(), error) {
+	if url == "" {
+		mr := miniredis.NewMiniRedis()
+		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
+			return nil, nil, fmt.Errorf("start embedded store: %w", err)
+		}
+		o, _ := redisOptions("redis://" + mr.Addr())
+		rdb := redis.NewUniversalClient(o)
+		return rdb, func() { _ = rdb.Close(); mr.Close() }, nil
+	}
+	o, err := redisOptions(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	rdb := redis.NewUniversalClient(o)
+	return rdb, func() { _ = rdb.Close() }, nil
+}

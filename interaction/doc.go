@@ -1,0 +1,14 @@
+// Package interaction runs Foyer's interaction flow: the Logto-compatible
+// /api/interaction API through which hosted pages sign people in, sign them
+// up and reset passwords.
+//
+// An interaction is one document in the session store, keyed by the
+// HttpOnly interaction cookie and bound to the tenant that created it. Every
+// call reads it once; every change is a compare-and-swap on its version
+// (session.Store.Update), so concurrent calls on one interaction never lose
+// or corrupt each other's changes, and a one-time challenge recorded in it is
+// consumed by the same write that records the result.
+//
+// Handlers parse and validate input, call the Service, and return errors for
+// the one error handler to render; the Service never sees Fiber.
+package interaction

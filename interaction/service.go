@@ -1,0 +1,131 @@
+package interaction
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/foyer-auth/foyer/session"
+	"github.com/foyer-auth/foyer/tenant"
+)
+
+// Service holds the interaction rules. It never sees HTTP.
+type Service struct {
+	Store *session.Store
+	Kind  session.Kind
+	Now   func() time.Time
+}
+
+// load reads an interaction and checks that it belongs to t.
+func (s *Service) load(ctx context.Context, t *tenant.Tenant, id string) (*Interaction, session.Doc, error) {
+	doc, err := s.Store.Get(ctx, s.Kind, id)
+	if err != nil {
+		return nil, doc, notFound(err)
+	}
+	ix, err := decode(t, doc)
+	return ix, doc, err
+}
+
+func decode(t *tenant.Tenant, doc session.Doc) (*Interaction, error) {
+	var ix Interaction
+	if err := json.Unmarshal(doc.Data, &ix); err != nil {
+		return nil, fmt.Errorf("interaction: corrupt document: %w", err)
+	}
+	if ix.TenantID != t.ID {
+		return nil, tenant.ErrMismatch
+	}
+	return &ix, nil
+}
+
+func notFound(err error) error {
+	if errors.Is(err, session.ErrNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// update applies fn to the interaction with compare-and-swap, retrying on a
+// lost race (fn may run more than once and must depend only on its input).
+func (s *Service) update(ctx context.Context, t *tenant.Tenant, id string, fn func(ix *Interaction) error) (*Interaction, error) {
+	var out *Interaction
+	_, err := s.Store.Update(ctx, s.Kind, id, func(old session.Doc) ([]byte, error) {
+		ix, err := decode(t, old)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(ix); err != nil {
+			return nil, err
+		}
+		out = ix
+		return json.Marshal(ix)
+	})
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return out, nil
+}
+
+// StartInput is the body of PUT /api/interaction.
+type StartInput struct {
+	Event Event `json:"event" validate:"required,oneof=SignIn Register ForgotPassword"`
+}
+
+// Start begins an interaction, or restarts the one named by id (keeping its
+// id, so the cookie stays). It returns the id to set in the cookie.
+func (s *Service) Start(ctx context.Context, t *tenant.Tenant, id string, in StartInput) (string, error) {
+	fresh := func() *Interaction {
+		return &Interaction{TenantID: t.ID, Event: in.Event, CreatedAt: s.Now().UTC()}
+	}
+	if id != "" {
+		_, err := s.update(ctx, t, id, func(ix *Interaction) error {
+			*ix = *fresh()
+			return nil
+		})
+		if err == nil {
+			return id, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return "", err
+		}
+	}
+	data, err := json.Marshal(fresh())
+	if err != nil {
+		return "", err
+	}
+	doc, err := s.Store.Create(ctx, s.Kind, data, 0)
+	if err != nil {
+		return "", err
+	}
+	return doc.ID, nil
+}
+
+// EventInput is the body of PUT /api/interaction/event.
+type EventInput = StartInput
+
+// SetEvent changes the interaction's event.
+func (s *Service) SetEvent(ctx context.Context, t *tenant.Tenant, id string, in EventInput) error {
+	_, err := s.update(ctx, t, id, func(ix *Interaction) error {
+		ix.Event = in.Event
+		return nil
+	})
+	return err
+}
+
+// State returns the public state of an interaction in one round trip.
+func (s *Service) State(ctx context.Context, t *tenant.Tenant, id string) (State, error) {
+	ix, _, err := s.load(ctx, t, id)
+	if err != nil {
+		return State{}, err
+	}
+	return ix.state(), nil
+}
+
+// Delete abandons an interaction. It must belong to t.
+func (s *Service) Delete(ctx context.Context, t *tenant.Tenant, id string) error {
+	if _, _, err := s.load(ctx, t, id); err != nil {
+		return err
+	}
+	return s.Store.Delete(ctx, s.Kind, id)
+}

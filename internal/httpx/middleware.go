@@ -1,0 +1,78 @@
+package httpx
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+type requestIDKey struct{}
+
+// RequestID returns the request id that the RequestContext middleware put in ctx.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// RequestContext gives each request an id (echoed in X-Request-Id) and a
+// deadline, both carried by c.UserContext() so that code below the handlers
+// sees them without Fiber.
+func RequestContext(timeout time.Duration) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var raw [12]byte
+		_, _ = rand.Read(raw[:])
+		id := base64.RawURLEncoding.EncodeToString(raw[:])
+		c.Set("X-Request-Id", id)
+		ctx, cancel := context.WithTimeout(context.WithValue(c.UserContext(), requestIDKey{}, id), timeout)
+		defer cancel()
+		c.SetUserContext(ctx)
+		err := c.Next()
+		if err != nil && errors.Is(err, context.DeadlineExceeded) {
+			var apiErr *Error
+			if !errors.As(err, &apiErr) {
+				return ErrTimeout.WithCause(err)
+			}
+		}
+		return err
+	}
+}
+
+// CSRF guards state-changing, cookie-authenticated calls (ARCHITECTURE §9):
+// they must carry a JSON body type (which a cross-site HTML form cannot send
+// without a CORS preflight) and, when the browser says where the request
+// comes from, come from one of the tenant's origins. Requests without Origin
+// and Sec-Fetch-Site come from non-browser clients, which cookies do not
+// ride along with.
+func CSRF(allowed func(c *fiber.Ctx, origin string) bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		switch c.Method() {
+		case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+			return c.Next()
+		}
+		if (len(c.Body()) > 0 || c.Method() != fiber.MethodDelete) && !IsJSON(c.Get(fiber.HeaderContentType)) {
+			return ErrUnsupportedType
+		}
+		if origin := c.Get(fiber.HeaderOrigin); origin != "" {
+			if origin == "null" || !validOrigin(origin) || !allowed(c, origin) {
+				return ErrCrossSite
+			}
+			return c.Next()
+		}
+		switch c.Get("Sec-Fetch-Site") {
+		case "", "same-origin", "none":
+			return c.Next()
+		default:
+			return ErrCrossSite
+		}
+	}
+}
+
+func validOrigin(o string) bool {
+	u, err := url.Parse(o)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Path == ""
+}

@@ -1,0 +1,199 @@
+package management
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/foyer-auth/foyer/internal/httpx"
+	"github.com/foyer-auth/foyer/tenant"
+	"github.com/gofiber/fiber/v2"
+)
+
+// API errors of the admin API.
+var (
+	ErrUnauthenticated = httpx.New(fiber.StatusUnauthorized, "unauthenticated", "A valid admin bearer token is required.")
+	ErrDisabled        = httpx.New(fiber.StatusNotFound, "request.not_found", "The admin API is disabled on this server.")
+	ErrTenantNotFound  = httpx.New(fiber.StatusNotFound, "entity.not_found", "The resource does not exist.")
+	ErrTaken           = httpx.New(fiber.StatusConflict, "tenant.already_exists", "The slug or a host is already used by another tenant.")
+)
+
+// Handler serves /api/admin.
+type Handler struct {
+	Tenants    *tenant.Store
+	Resolver   *tenant.Resolver
+	Binder     *httpx.Binder
+	AdminKey   string
+	BaseDomain string
+}
+
+// Mount registers the routes on r (the /api/admin group).
+func (h *Handler) Mount(r fiber.Router) {
+	r.Use(h.auth)
+	r.Get("/tenants", h.list)
+	r.Post("/tenants", h.create)
+	r.Get("/tenants/:id", h.get)
+	r.Patch("/tenants/:id", h.update)
+}
+
+func (h *Handler) auth(c *fiber.Ctx) error {
+	if h.AdminKey == "" {
+		return ErrDisabled
+	}
+	got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	// Hash both sides so the comparison takes the same time whatever the
+	// length of the guess.
+	a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(h.AdminKey))
+	if !ok || subtle.ConstantTimeCompare(a[:], b[:]) != 1 {
+		return ErrUnauthenticated
+	}
+	return c.Next()
+}
+
+// CreateInput is the body of POST /api/admin/tenants. Settings not given
+// keep their defaults.
+type CreateInput struct {
+	Slug     string          `json:"slug" validate:"required,min=2,max=63"`
+	Hosts    []string        `json:"hosts" validate:"max=16,unique,dive,hostname_rfc1123"`
+	Settings json.RawMessage `json:"settings"`
+}
+
+// UpdateInput is the body of PATCH /api/admin/tenants/:id: hosts replace the
+// list; settings are merged into the current ones (objects merge, arrays and
+// scalars replace).
+type UpdateInput struct {
+	Hosts    []string        `json:"hosts" validate:"omitempty,min=1,max=16,unique,dive,hostname_rfc1123"`
+	Settings json.RawMessage `json:"settings"`
+}
+
+// ListOutput is the body of GET /api/admin/tenants.
+type ListOutput struct {
+	Tenants []*tenant.Tenant `json:"tenants"`
+}
+
+var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$`)
+
+func (h *Handler) create(c *fiber.Ctx) error {
+	in, err := httpx.Bind[CreateInput](c, h.Binder)
+	if err != nil {
+		return err
+	}
+	if !slugRE.MatchString(in.Slug) {
+		return httpx.InvalidField("slug", "slug", "a-z0-9-")
+	}
+	t := tenant.Tenant{Slug: in.Slug, Settings: tenant.DefaultSettings()}
+	if h.BaseDomain != "" {
+		t.Hosts = append(t.Hosts, in.Slug+"."+h.BaseDomain)
+	}
+	for _, host := range in.Hosts {
+		if host = tenant.NormalizeHost(host); !slices.Contains(t.Hosts, host) {
+			t.Hosts = append(t.Hosts, host)
+		}
+	}
+	if len(t.Hosts) == 0 {
+		return httpx.InvalidField("hosts", "required_without_base_domain", "")
+	}
+	if err := h.mergeSettings(&t.Settings, in.Settings); err != nil {
+		return err
+	}
+	created, err := h.Tenants.Create(c.UserContext(), t)
+	if err != nil {
+		return mapErr(err)
+	}
+	h.Resolver.Forget()
+	return c.Status(fiber.StatusCreated).JSON(created)
+}
+
+func (h *Handler) get(c *fiber.Ctx) error {
+	t, err := h.Tenants.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return mapErr(err)
+	}
+	return c.JSON(t)
+}
+
+func (h *Handler) list(c *fiber.Ctx) error {
+	ts, err := h.Tenants.List(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(ListOutput{Tenants: ts})
+}
+
+func (h *Handler) update(c *fiber.Ctx) error {
+	in, err := httpx.Bind[UpdateInput](c, h.Binder)
+	if err != nil {
+		return err
+	}
+	t, err := h.Tenants.Update(c.UserContext(), c.Params("id"), func(t *tenant.Tenant) error {
+		if len(in.Hosts) > 0 {
+			hosts := make([]string, 0, len(in.Hosts))
+			for _, host := range in.Hosts {
+				hosts = append(hosts, tenant.NormalizeHost(host))
+			}
+			t.Hosts = hosts
+		}
+		return h.mergeSettings(&t.Settings, in.Settings)
+	})
+	if err != nil {
+		return mapErr(err)
+	}
+	h.Resolver.Forget()
+	return c.JSON(t)
+}
+
+// mergeSettings decodes a partial settings object onto s and validates the
+// result, so a change is refused as a whole if any field is wrong.
+func (h *Handler) mergeSettings(s *tenant.Settings, raw json.RawMessage) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	merged, err := httpx.Decode[tenant.Settings](h.Binder, "application/json", mergeJSON(s, raw))
+	if err != nil {
+		return prefixFields(err, "settings.")
+	}
+	*s = merged
+	return nil
+}
+
+// mergeJSON returns the JSON of s with raw decoded over it.
+func mergeJSON(s *tenant.Settings, raw json.RawMessage) []byte {
+	cp := *s
+	if err := json.Unmarshal(raw, &cp); err != nil {
+		return raw // let Decode report the problem with its field name
+	}
+	b, _ := json.Marshal(cp)
+	return b
+}
+
+func prefixFields(err error, prefix string) error {
+	var apiErr *httpx.Error
+	if !errors.As(err, &apiErr) {
+		return err
+	}
+	d, ok := apiErr.Details.(httpx.FieldDetails)
+	if !ok {
+		return err
+	}
+	fields := make([]httpx.FieldError, len(d.Fields))
+	for i, f := range d.Fields {
+		f.Field = strings.TrimSuffix(prefix+f.Field, ".")
+		fields[i] = f
+	}
+	return apiErr.WithDetails(httpx.FieldDetails{Fields: fields})
+}
+
+func mapErr(err error) error {
+	switch {
+	case errors.Is(err, tenant.ErrNotFound):
+		return ErrTenantNotFound
+	case errors.Is(err, tenant.ErrTaken):
+		return ErrTaken
+	}
+	return err
+}
+

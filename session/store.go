@@ -1,0 +1,255 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+var (
+	// ErrNotFound: no document with that id (never existed, expired or deleted).
+	ErrNotFound = errors.New("session: document not found")
+	// ErrUnavailable: Redis did not answer. Callers should fail fast.
+	ErrUnavailable = errors.New("session: storage unavailable")
+	// ErrConflict: the update lost the compare-and-swap race too many times.
+	ErrConflict = errors.New("session: too many concurrent updates")
+)
+
+// Kind is a family of documents: its key prefix and default lifetime.
+type Kind struct {
+	Prefix string        // "ix", "sess"
+	TTL    time.Duration // lifetime given at creation
+}
+
+// Doc is one stored document.
+type Doc struct {
+	ID      string
+	Version int64
+	Data    []byte
+}
+
+// Store reads and writes documents. It is safe for concurrent use.
+type Store struct {
+	rdb redis.UniversalClient
+}
+
+// NewStore returns a Store on rdb.
+func NewStore(rdb redis.UniversalClient) *Store {
+	return &Store{rdb: rdb}
+}
+
+// NewID returns a fresh 256-bit random id, base64url-encoded.
+func NewID() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand documents this since Go 1.24)
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// ValidID reports whether s could be an id made by NewID, so that garbage
+// cookies never reach Redis.
+func ValidID(s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// Key is the Redis key of a document.
+func (k Kind) Key(id string) string {
+	return "foyer:" + k.Prefix + ":{" + id + "}"
+}
+
+// createScript writes a new document only if the key is free.
+var createScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'v', '1', 'doc', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`)
+
+// casScript replaces doc and bumps v only if v is still ARGV[1]. A key that
+// is gone has no v, so a late update never resurrects it. The TTL is kept.
+var casScript = redis.NewScript(`
+local v = redis.call('HGET', KEYS[1], 'v')
+if v ~= ARGV[1] then return -1 end
+local nv = tonumber(v) + 1
+redis.call('HSET', KEYS[1], 'v', nv, 'doc', ARGV[2])
+return nv`)
+
+// Create stores data under a new id with the kind's TTL (or ttl when > 0).
+func (s *Store) Create(ctx context.Context, k Kind, data []byte, ttl time.Duration) (Doc, error) {
+	if ttl <= 0 {
+		ttl = k.TTL
+	}
+	for range 3 { // a collision of 256-bit ids is only a safety net
+		id := NewID()
+		n, err := createScript.Run(ctx, s.rdb, []string{k.Key(id)}, data, ttl.Milliseconds()).Int()
+		if err != nil {
+			return Doc{}, wrap("create", err)
+		}
+		if n == 1 {
+			return Doc{ID: id, Version: 1, Data: data}, nil
+		}
+	}
+	return Doc{}, errors.New("session: could not allocate an id")
+}
+
+// Get reads a document in one round trip.
+func (s *Store) Get(ctx context.Context, k Kind, id string) (Doc, error) {
+	if !ValidID(id) {
+		return Doc{}, ErrNotFound
+	}
+	vals, err := s.rdb.HMGet(ctx, k.Key(id), "v", "doc").Result()
+	if err != nil {
+		return Doc{}, wrap("get", err)
+	}
+	return parse(id, vals)
+}
+
+func parse(id string, vals []any) (Doc, error) {
+	vs, ok1 := vals[0].(string)
+	data, ok2 := vals[1].(string)
+	if !ok1 || !ok2 {
+		return Doc{}, ErrNotFound
+	}
+	v, err := strconv.ParseInt(vs, 10, 64)
+	if err != nil {
+		return Doc{}, fmt.Errorf("session: corrupt version %q", vs)
+	}
+	return Doc{ID: id, Version: v, Data: []byte(data)}, nil
+}
+
+// ErrNoChange may be returned by an update function to leave the document
+// as it is; Update then returns the current document and no error.
+var ErrNoChange = errors.New("session: no change")
+
+// maxAttempts bounds retries of a lost compare-and-swap. Each retry is a
+// fresh read, so even under heavy contention progress is made by somebody.
+const maxAttempts = 64
+
+// Update applies fn to the current document and writes the result with
+// compare-and-swap on the version, re-reading and re-applying fn when another
+// writer got there first. fn must be a pure function of its input (it may
+// run several times). It returns the document as written.
+func (s *Store) Update(ctx context.Context, k Kind, id string, fn func(old Doc) ([]byte, error)) (Doc, error) {
+	cur, err := s.Get(ctx, k, id)
+	if err != nil {
+		return Doc{}, err
+	}
+	return s.UpdateFrom(ctx, k, cur, fn)
+}
+
+// UpdateFrom is Update starting from a document the caller has just read,
+// saving that read.
+func (s *Store) UpdateFrom(ctx context.Context, k Kind, cur Doc, fn func(old Doc) ([]byte, error)) (Doc, error) {
+	for attempt := 0; ; attempt++ {
+		data, err := fn(cur)
+		if errors.Is(err, ErrNoChange) {
+			return cur, nil
+		}
+		if err != nil {
+			return Doc{}, err
+		}
+		nv, err := casScript.Run(ctx, s.rdb, []string{k.Key(cur.ID)}, cur.Version, data).Int64()
+		if err != nil {
+			return Doc{}, wrap("update", err)
+		}
+		if nv > 0 {
+			return Doc{ID: cur.ID, Version: nv, Data: data}, nil
+		}
+		if attempt+1 >= maxAttempts {
+			return Doc{}, ErrConflict
+		}
+		if cur, err = s.Get(ctx, k, cur.ID); err != nil {
+			return Doc{}, err
+		}
+	}
+}
+
+// Delete removes a document. Deleting a missing document is not an error.
+func (s *Store) Delete(ctx context.Context, k Kind, id string) error {
+	if !ValidID(id) {
+		return nil
+	}
+	return wrap("delete", s.rdb.Del(ctx, k.Key(id)).Err())
+}
+
+// Touch sets a document's remaining lifetime (sliding idle timeouts).
+func (s *Store) Touch(ctx context.Context, k Kind, id string, ttl time.Duration) error {
+	return wrap("touch", s.rdb.PExpire(ctx, k.Key(id), ttl).Err())
+}
+
+// GetAndTouch reads a document and extends its lifetime in one round trip.
+func (s *Store) GetAndTouch(ctx context.Context, k Kind, id string, ttl time.Duration) (Doc, error) {
+	if !ValidID(id) {
+		return Doc{}, ErrNotFound
+	}
+	var hm *redis.SliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		hm = p.HMGet(ctx, k.Key(id), "v", "doc")
+		p.PExpire(ctx, k.Key(id), ttl)
+		return nil
+	})
+	if err != nil {
+		return Doc{}, wrap("get", err)
+	}
+	return parse(id, hm.Val())
+}
+
+// Rotate moves a document to a new id, keeping its data and remaining TTL,
+// and deletes the old id. Ids live in different cluster slots, so this is a
+// copy then a delete rather than a RENAME; a crash between them leaves the
+// old id to expire.
+func (s *Store) Rotate(ctx context.Context, k Kind, id string) (Doc, error) {
+	cur, err := s.Get(ctx, k, id)
+	if err != nil {
+		return Doc{}, err
+	}
+	ttl, err := s.rdb.PTTL(ctx, k.Key(id)).Result()
+	if err != nil {
+		return Doc{}, wrap("rotate", err)
+	}
+	if ttl <= 0 {
+		return Doc{}, ErrNotFound
+	}
+	doc, err := s.Create(ctx, k, cur.Data, ttl)
+	if err != nil {
+		return Doc{}, err
+	}
+	return doc, s.Delete(ctx, k, id)
+}
+
+// TTL returns a document's remaining lifetime.
+func (s *Store) TTL(ctx context.Context, k Kind, id string) (time.Duration, error) {
+	ttl, err := s.rdb.PTTL(ctx, k.Key(id)).Result()
+	if err != nil {
+		return 0, wrap("ttl", err)
+	}
+	if ttl < 0 {
+		return 0, ErrNotFound
+	}
+	return ttl, nil
+}
+
+// wrap marks every Redis failure as ErrUnavailable: for a client, Redis
+// being down, slow or unreachable all mean "retry later".
+func wrap(op string, err error) error {
+	if err == nil || errors.Is(err, redis.Nil) {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+}

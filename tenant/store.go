@@ -1,0 +1,204 @@
+package tenant
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+)
+
+var (
+	ErrNotFound    = errors.New("tenant: not found")
+	ErrTaken       = errors.New("tenant: slug or host already taken")
+	ErrUnavailable = errors.New("tenant: storage unavailable")
+)
+
+// Store keeps tenants in Redis.
+type Store struct {
+	rdb redis.UniversalClient
+	now func() time.Time
+}
+
+// NewStore returns a Store.
+func NewStore(rdb redis.UniversalClient, now func() time.Time) *Store {
+	return &Store{rdb: rdb, now: now}
+}
+
+func docKey(id string) string    { return "foyer:t:{" + id + "}:tenant" }
+func hostKey(host string) string { return "foyer:host:" + host }
+func slugKey(slug string) string { return "foyer:slug:" + slug }
+func (s *Store) listKey() string { return "foyer:tenants" }
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+}
+
+// Create stores a new tenant. Slug and hosts are claimed create-if-absent;
+// they live in other cluster slots than the tenant, so a failed claim rolls
+// back the ones already made.
+func (s *Store) Create(ctx context.Context, t Tenant) (*Tenant, error) {
+	t.ID = uuid.NewString()
+	t.CreatedAt = s.now().UTC()
+	t.UpdatedAt = t.CreatedAt
+	claimed := []string{}
+	release := func() {
+		if len(claimed) > 0 {
+			s.rdb.Del(context.WithoutCancel(ctx), claimed...)
+		}
+	}
+	for _, k := range append([]string{slugKey(t.Slug)}, hostKeys(t.Hosts)...) {
+		ok, err := s.rdb.SetNX(ctx, k, t.ID, 0).Result()
+		if err != nil {
+			release()
+			return nil, wrap("claim", err)
+		}
+		if !ok {
+			release()
+			return nil, ErrTaken
+		}
+		claimed = append(claimed, k)
+	}
+	if err := s.put(ctx, &t); err != nil {
+		release()
+		return nil, err
+	}
+	return &t, wrap("list", s.rdb.SAdd(ctx, s.listKey(), t.ID).Err())
+}
+
+func hostKeys(hosts []string) []string {
+	out := make([]string, len(hosts))
+	for i, h := range hosts {
+		out[i] = hostKey(h)
+	}
+	return out
+}
+
+func (s *Store) put(ctx context.Context, t *Tenant) error {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return wrap("put", s.rdb.Set(ctx, docKey(t.ID), b, 0).Err())
+}
+
+// Get reads a tenant by id.
+func (s *Store) Get(ctx context.Context, id string) (*Tenant, error) {
+	if uuid.Validate(id) != nil {
+		return nil, ErrNotFound
+	}
+	b, err := s.rdb.Get(ctx, docKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, wrap("get", err)
+	}
+	var t Tenant
+	if err := json.Unmarshal(b, &t); err != nil {
+		return nil, fmt.Errorf("tenant %s: corrupt document: %w", id, err)
+	}
+	return &t, nil
+}
+
+// ByHost resolves a normalised host to its tenant.
+func (s *Store) ByHost(ctx context.Context, host string) (*Tenant, error) {
+	return s.byIndex(ctx, hostKey(host))
+}
+
+// BySlug resolves a slug to its tenant.
+func (s *Store) BySlug(ctx context.Context, slug string) (*Tenant, error) {
+	return s.byIndex(ctx, slugKey(slug))
+}
+
+func (s *Store) byIndex(ctx context.Context, key string) (*Tenant, error) {
+	id, err := s.rdb.Get(ctx, key).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, wrap("resolve", err)
+	}
+	return s.Get(ctx, id)
+}
+
+// List returns every tenant, ordered by creation.
+func (s *Store) List(ctx context.Context) ([]*Tenant, error) {
+	ids, err := s.rdb.SMembers(ctx, s.listKey()).Result()
+	if err != nil {
+		return nil, wrap("list", err)
+	}
+	out := make([]*Tenant, 0, len(ids))
+	for _, id := range ids {
+		t, err := s.Get(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, nil
+}
+
+// Update applies fn to a tenant and stores it. Hosts added by fn are claimed
+// create-if-absent; hosts it removes are released. Updates are rare admin
+// calls, so last writer wins on the document itself.
+func (s *Store) Update(ctx context.Context, id string, fn func(t *Tenant) error) (*Tenant, error) {
+	t, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	oldHosts := append([]string(nil), t.Hosts...)
+	if err := fn(t); err != nil {
+		return nil, err
+	}
+	added, removed := diff(oldHosts, t.Hosts), diff(t.Hosts, oldHosts)
+	claimed := []string{}
+	for _, h := range added {
+		ok, err := s.rdb.SetNX(ctx, hostKey(h), id, 0).Result()
+		if err != nil || !ok {
+			if len(claimed) > 0 {
+				s.rdb.Del(context.WithoutCancel(ctx), claimed...)
+			}
+			if err != nil {
+				return nil, wrap("claim", err)
+			}
+			return nil, ErrTaken
+		}
+		claimed = append(claimed, hostKey(h))
+	}
+	t.UpdatedAt = s.now().UTC()
+	if err := s.put(ctx, t); err != nil {
+		return nil, err
+	}
+	if len(removed) > 0 {
+		if err := s.rdb.Del(ctx, hostKeys(removed)...).Err(); err != nil {
+			return nil, wrap("release", err)
+		}
+	}
+	return t, nil
+}
+
+// diff returns the elements of b that are not in a.
+func diff(a, b []string) []string {
+	seen := make(map[string]bool, len(a))
+	for _, x := range a {
+		seen[x] = true
+	}
+	var out []string
+	for _, x := range b {
+		if !seen[x] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
