@@ -13,18 +13,60 @@ const (
 )
 
 // Interaction is the stored document. Secrets never appear in it in clear:
-// a password set in the profile is kept only as its hash.
+// a password set in the profile is kept only as its argon2id hash.
 type Interaction struct {
 	TenantID  string    `json:"tenantId"`
 	Event     Event     `json:"event"`
 	CreatedAt time.Time `json:"createdAt"`
+	// UserID is the user the first factor identified and verified.
+	UserID string `json:"userId,omitempty"`
+	// Verified lists what has been proven, in order: "password",
+	// "passkey", ... It becomes the login session's methods.
+	Verified []Verified `json:"verified,omitempty"`
+	Profile  Profile    `json:"profile"`
+	// MFAVerified is set when a second factor has been verified.
+	MFAVerified bool `json:"mfaVerified,omitempty"`
+}
+
+// Verified is one proof: a method and the identifier it proved.
+type Verified struct {
+	Method string `json:"method"`
+	Kind   string `json:"kind,omitempty"`
+	Value  string `json:"value,omitempty"`
+}
+
+// Profile is what a Register interaction will create, or what a sign-in
+// must add.
+type Profile struct {
+	Username     string `json:"username,omitempty"`
+	Email        string `json:"email,omitempty"`
+	Phone        string `json:"phone,omitempty"`
+	PasswordHash string `json:"passwordHash,omitempty"`
 }
 
 // State is the public view of an interaction, for hosted pages.
 type State struct {
 	Event Event `json:"event"`
+	// Identified is true once a user is identified and verified.
+	Identified bool `json:"identified"`
+	// VerifiedIdentifiers are the identifiers proven so far.
+	VerifiedIdentifiers []StateIdentifier `json:"verifiedIdentifiers"`
+	Profile             StateProfile      `json:"profile"`
+	// Missing says what submit still needs: "identifier", "username",
+	// "email", "phone", "password", "mfa".
+	Missing []string `json:"missing"`
 }
 
-func (ix *Interaction) state() State {
-	return State{Event: ix.Event}
+// StateIdentifier is a proven identifier in the public state.
+type StateIdentifier struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// StateProfile is the profile without secrets.
+type StateProfile struct {
+	Username    string `json:"username,omitempty"`
+	Email       string `json:"email,omitempty"`
+	Phone       string `json:"phone,omitempty"`
+	PasswordSet bool   `json:"passwordSet"`
 }

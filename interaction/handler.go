@@ -21,6 +21,21 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Get("/", h.state)
 	r.Delete("/", h.delete)
 	r.Put("/event", h.setEvent)
+	r.Patch("/identifiers", h.identify)
+	r.Put("/profile", h.profile(true))
+	r.Patch("/profile", h.profile(false))
+	r.Delete("/profile", h.clearProfile)
+	r.Post("/submit", h.submit)
+}
+
+// MountSession registers the login-session routes on r (/api/session).
+func (h *Handler) MountSession(r fiber.Router) {
+	r.Get("/", h.getSession)
+	r.Delete("/", h.signOut)
+}
+
+func request(c *fiber.Ctx) Request {
+	return Request{Tenant: tenant.From(c), IP: c.IP()}
 }
 
 func (h *Handler) start(c *fiber.Ctx) error {
@@ -28,7 +43,7 @@ func (h *Handler) start(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	id, err := h.Service.Start(c.UserContext(), tenant.From(c), cookieID(c), in)
+	id, err := h.Service.Start(c.UserContext(), request(c), cookieID(c), in)
 	if err != nil {
 		return err
 	}
@@ -78,17 +93,70 @@ func cookieID(c *fiber.Ctx) string {
 }
 
 func setCookie(c *fiber.Ctx, id string, ttl time.Duration) {
-	sec := secure(c)
-	c.Cookie(&fiber.Cookie{
-		Name: session.CookieName(session.InteractionCookie, sec), Value: id, Path: "/",
-		MaxAge: int(ttl / time.Second), Secure: sec, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
-	})
+	writeCookie(c, session.InteractionCookie, id, ttl)
 }
 
 func clearCookie(c *fiber.Ctx) {
+	writeCookie(c, session.InteractionCookie, "", -1)
+}
+
+// writeCookie sets (ttl > 0) or clears (ttl < 0) one of Foyer's cookies:
+// HttpOnly, SameSite=Lax, Path=/, and Secure with the __Host- prefix except
+// on plain-http dev origins.
+func writeCookie(c *fiber.Ctx, base, value string, ttl time.Duration) {
 	sec := secure(c)
-	c.Cookie(&fiber.Cookie{
-		Name: session.CookieName(session.InteractionCookie, sec), Value: "", Path: "/",
-		MaxAge: -1, Expires: time.Unix(0, 0), Secure: sec, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
-	})
+	ck := &fiber.Cookie{
+		Name: session.CookieName(base, sec), Value: value, Path: "/",
+		Secure: sec, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
+	}
+	if ttl < 0 {
+		ck.MaxAge, ck.Expires = -1, time.Unix(0, 0)
+	} else {
+		ck.MaxAge = int(ttl / time.Second)
+	}
+	c.Cookie(ck)
+}
+
+func (h *Handler) identify(c *fiber.Ctx) error {
+	in, err := httpx.Bind[IdentifierInput](c, h.Binder)
+	if err != nil {
+		return err
+	}
+	if err := h.Service.Identify(c.UserContext(), request(c), cookieID(c), in); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handler) profile(replace bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		in, err := httpx.Bind[ProfileInput](c, h.Binder)
+		if err != nil {
+			return err
+		}
+		if err := h.Service.SetProfile(c.UserContext(), tenant.From(c), cookieID(c), in, replace); err != nil {
+			return err
+		}
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+}
+
+func (h *Handler) clearProfile(c *fiber.Ctx) error {
+	if err := h.Service.ClearProfile(c.UserContext(), tenant.From(c), cookieID(c)); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handler) submit(c *fiber.Ctx) error {
+	res, err := h.Service.Submit(c.UserContext(), tenant.From(c), cookieID(c))
+	if err != nil {
+		return err
+	}
+	clearCookie(c)
+	if res.SessionID != "" {
+		writeCookie(c, session.LoginCookie, res.SessionID, h.Service.Logins.Idle)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(res)
 }

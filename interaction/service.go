@@ -7,15 +7,35 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/tenant"
+	"github.com/foyer-auth/foyer/verification"
 )
 
 // Service holds the interaction rules. It never sees HTTP.
 type Service struct {
-	Store *session.Store
-	Kind  session.Kind
-	Now   func() time.Time
+	Store    *session.Store
+	Kind     session.Kind
+	Logins   *session.Logins
+	Accounts *account.Store
+	Hasher   *verification.Hasher
+	Limiter  *verification.Limiter
+	Limits   Limits
+	Now      func() time.Time
+}
+
+// Limits bound failed attempts (ARCHITECTURE §9).
+type Limits struct {
+	PerIdentifier verification.Limit // failed passwords per identifier
+	PerIP         verification.Limit // failed passwords per client IP
+}
+
+// DefaultLimits: 5 failed passwords per identifier per 15 minutes, and a
+// coarser 50 per IP, enough for an office behind one NAT.
+var DefaultLimits = Limits{
+	PerIdentifier: verification.Limit{N: 5, Window: 15 * time.Minute},
+	PerIP:         verification.Limit{N: 50, Window: 15 * time.Minute},
 }
 
 // load reads an interaction and checks that it belongs to t.
@@ -49,8 +69,17 @@ func notFound(err error) error {
 // update applies fn to the interaction with compare-and-swap, retrying on a
 // lost race (fn may run more than once and must depend only on its input).
 func (s *Service) update(ctx context.Context, t *tenant.Tenant, id string, fn func(ix *Interaction) error) (*Interaction, error) {
-	var out *Interaction
-	_, err := s.Store.Update(ctx, s.Kind, id, func(old session.Doc) ([]byte, error) {
+	doc, err := s.Store.Update(ctx, s.Kind, id, s.mutate(t, fn))
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return decode(t, doc)
+}
+
+// mutate adapts fn to session.Store's update function: decode, check the
+// tenant, apply, encode.
+func (s *Service) mutate(t *tenant.Tenant, fn func(ix *Interaction) error) func(session.Doc) ([]byte, error) {
+	return func(old session.Doc) ([]byte, error) {
 		ix, err := decode(t, old)
 		if err != nil {
 			return nil, err
@@ -58,26 +87,35 @@ func (s *Service) update(ctx context.Context, t *tenant.Tenant, id string, fn fu
 		if err := fn(ix); err != nil {
 			return nil, err
 		}
-		out = ix
 		return json.Marshal(ix)
-	})
-	if err != nil {
-		return nil, notFound(err)
 	}
-	return out, nil
 }
 
 // StartInput is the body of PUT /api/interaction.
 type StartInput struct {
-	Event Event `json:"event" validate:"required,oneof=SignIn Register ForgotPassword"`
+	Event      Event            `json:"event" validate:"required,oneof=SignIn Register ForgotPassword"`
+	Identifier *IdentifierInput `json:"identifier"`
+	Profile    *ProfileInput    `json:"profile"`
 }
 
 // Start begins an interaction, or restarts the one named by id (keeping its
-// id, so the cookie stays). It returns the id to set in the cookie.
-func (s *Service) Start(ctx context.Context, t *tenant.Tenant, id string, in StartInput) (string, error) {
-	fresh := func() *Interaction {
-		return &Interaction{TenantID: t.ID, Event: in.Event, CreatedAt: s.Now().UTC()}
+// id, so the cookie stays). It returns the id to set in the cookie. An
+// identifier or profile in the input is verified and applied before
+// anything is written.
+func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput) (string, error) {
+	t := r.Tenant
+	start := &Interaction{TenantID: t.ID, Event: in.Event, CreatedAt: s.Now().UTC()}
+	if in.Identifier != nil {
+		if err := s.identify(ctx, r, start, *in.Identifier); err != nil {
+			return "", err
+		}
 	}
+	if in.Profile != nil {
+		if err := s.setProfile(ctx, t, start, *in.Profile, true); err != nil {
+			return "", err
+		}
+	}
+	fresh := func() *Interaction { cp := *start; return &cp }
 	if id != "" {
 		_, err := s.update(ctx, t, id, func(ix *Interaction) error {
 			*ix = *fresh()
@@ -102,7 +140,9 @@ func (s *Service) Start(ctx context.Context, t *tenant.Tenant, id string, in Sta
 }
 
 // EventInput is the body of PUT /api/interaction/event.
-type EventInput = StartInput
+type EventInput struct {
+	Event Event `json:"event" validate:"required,oneof=SignIn Register ForgotPassword"`
+}
 
 // SetEvent changes the interaction's event.
 func (s *Service) SetEvent(ctx context.Context, t *tenant.Tenant, id string, in EventInput) error {
@@ -119,7 +159,7 @@ func (s *Service) State(ctx context.Context, t *tenant.Tenant, id string) (State
 	if err != nil {
 		return State{}, err
 	}
-	return ix.state(), nil
+	return s.state(t, ix), nil
 }
 
 // Delete abandons an interaction. It must belong to t.
@@ -128,4 +168,10 @@ func (s *Service) Delete(ctx context.Context, t *tenant.Tenant, id string) error
 		return err
 	}
 	return s.Store.Delete(ctx, s.Kind, id)
+}
+
+// Request is what the service needs to know of the HTTP request.
+type Request struct {
+	Tenant *tenant.Tenant
+	IP     string
 }

@@ -196,4 +196,3 @@ func mapErr(err error) error {
 	}
 	return err
 }
-

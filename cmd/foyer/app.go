@@ -5,11 +5,13 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/interaction"
 	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/foyer-auth/foyer/management"
 	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/tenant"
+	"github.com/foyer-auth/foyer/verification"
 	"github.com/gofiber/fiber/v2"
 	"github.com/redis/go-redis/v9"
 )
@@ -19,6 +21,8 @@ type deps struct {
 	rdb redis.UniversalClient
 	log *slog.Logger
 	now func() time.Time
+	// hasher is shared by every tenant: its concurrency limit is per process.
+	hasher *verification.Hasher
 }
 
 // bodyLimit bounds every request body: the largest legitimate one (a
@@ -31,6 +35,9 @@ func newApp(cfg config, d deps) *fiber.App {
 	mappings := []httpx.Mapping{
 		httpx.MapIs(session.ErrUnavailable, httpx.ErrUnavailable),
 		httpx.MapIs(tenant.ErrUnavailable, httpx.ErrUnavailable),
+		httpx.MapIs(account.ErrUnavailable, httpx.ErrUnavailable),
+		httpx.MapIs(verification.ErrStorage, httpx.ErrUnavailable),
+		httpx.MapIs(account.ErrConflict, httpx.New(fiber.StatusConflict, "user.conflict", "Too many concurrent changes to this account; please retry.")),
 		httpx.MapIs(session.ErrConflict, httpx.New(fiber.StatusConflict, "session.conflict", "Too many concurrent changes; please retry.")),
 		httpx.MapIs(context.DeadlineExceeded, httpx.ErrTimeout),
 	}
@@ -70,10 +77,20 @@ func newApp(cfg config, d deps) *fiber.App {
 		httpx.CSRF(func(c *fiber.Ctx, origin string) bool { return tenant.From(c).AllowsOrigin(origin) }),
 	}
 	ix := &interaction.Handler{
-		Service: &interaction.Service{Store: store, Kind: session.Kind{Prefix: "ix", TTL: cfg.IxTTL}, Now: d.now},
-		Binder:  binder,
+		Service: &interaction.Service{
+			Store:    store,
+			Kind:     session.Kind{Prefix: "ix", TTL: cfg.IxTTL},
+			Logins:   &session.Logins{Store: store, Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute, Now: d.now},
+			Accounts: account.NewStore(d.rdb, d.now),
+			Hasher:   d.hasher,
+			Limiter:  verification.NewLimiter(d.rdb, d.now),
+			Limits:   interaction.DefaultLimits,
+			Now:      d.now,
+		},
+		Binder: binder,
 	}
 	ix.Mount(app.Group("/api/interaction", tenantScoped...))
+	ix.MountSession(app.Group("/api/session", tenantScoped...))
 
 	app.Use(func(c *fiber.Ctx) error { return httpx.ErrRouteNotFound })
 	return app

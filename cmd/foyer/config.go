@@ -21,6 +21,10 @@ type config struct {
 	IxTTL       time.Duration
 	ReqTimeout  time.Duration
 	TenantCache time.Duration
+	// Login sessions end after SessionIdle without use, and after
+	// SessionAbsolute whatever the use.
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -50,6 +54,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&cfg.IxTTL, "interaction-ttl", dur("FOYER_INTERACTION_TTL", "1h"), "absolute lifetime of an interaction (FOYER_INTERACTION_TTL)")
 	fs.DurationVar(&cfg.ReqTimeout, "request-timeout", dur("FOYER_REQUEST_TIMEOUT", "5s"), "deadline of one request (FOYER_REQUEST_TIMEOUT)")
 	fs.DurationVar(&cfg.TenantCache, "tenant-cache", dur("FOYER_TENANT_CACHE", "10s"), "how long a resolved tenant is cached in-process (FOYER_TENANT_CACHE)")
+	fs.DurationVar(&cfg.SessionIdle, "session-idle", dur("FOYER_SESSION_IDLE", "24h"), "login session idle timeout (FOYER_SESSION_IDLE)")
+	fs.DurationVar(&cfg.SessionAbsolute, "session-absolute", dur("FOYER_SESSION_ABSOLUTE", "336h"), "login session absolute timeout (FOYER_SESSION_ABSOLUTE)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

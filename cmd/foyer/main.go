@@ -10,10 +10,12 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
 	"github.com/foyer-auth/foyer/tenant"
+	"github.com/foyer-auth/foyer/verification"
 )
 
 func main() {
@@ -49,7 +51,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			return fmt.Errorf("demo tenant: %w", err)
 		}
 	}
-	app := newApp(cfg, deps{rdb: rdb, log: log, now: now})
+	app := newApp(cfg, deps{rdb: rdb, log: log, now: now, hasher: verification.NewHasher(verification.OWASPParams, runtime.GOMAXPROCS(0))})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

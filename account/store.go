@@ -1,0 +1,216 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+)
+
+var (
+	ErrNotFound    = errors.New("account: user not found")
+	ErrUnavailable = errors.New("account: storage unavailable")
+	ErrConflict    = errors.New("account: too many concurrent updates")
+)
+
+// TakenError says which unique identifier is already someone else's.
+type TakenError struct{ Kind string }
+
+func (e *TakenError) Error() string { return "account: " + e.Kind + " already in use" }
+
+// Store keeps users in Redis.
+type Store struct {
+	rdb redis.UniversalClient
+	now func() time.Time
+}
+
+// NewStore returns a Store.
+func NewStore(rdb redis.UniversalClient, now func() time.Time) *Store {
+	return &Store{rdb: rdb, now: now}
+}
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func userKey(tid, uid string) string        { return "foyer:t:{" + tid + "}:user:" + uid }
+func indexKey(tid, kind, val string) string { return "foyer:t:{" + tid + "}:idx:" + kind + ":" + val }
+
+// writeScript writes a user and its indexes, all or nothing.
+//
+//	KEYS[1] user; KEYS[2..1+nAdd] indexes to claim; the rest indexes to drop.
+//	ARGV[1] expected version ("0": the user must not exist), ARGV[2] doc,
+//	ARGV[3] uid, ARGV[4] nAdd.
+//
+// Answers {0, newVersion}, {1, i} when index i is someone else's, or {2}
+// on a version mismatch.
+var writeScript = redis.NewScript(`
+local v = redis.call('HGET', KEYS[1], 'v') or '0'
+if v ~= ARGV[1] then return {2, 0} end
+local nAdd = tonumber(ARGV[4])
+for i = 2, nAdd + 1 do
+  local owner = redis.call('GET', KEYS[i])
+  if owner and owner ~= ARGV[3] then return {1, i - 1} end
+end
+for i = 2, nAdd + 1 do redis.call('SET', KEYS[i], ARGV[3]) end
+for i = nAdd + 2, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[3] then redis.call('DEL', KEYS[i]) end
+end
+local nv = tonumber(v) + 1
+redis.call('HSET', KEYS[1], 'v', nv, 'doc', ARGV[2])
+return {0, nv}`)
+
+// NewHandle returns a fresh 64-byte WebAuthn user handle.
+func NewHandle() []byte {
+	b := make([]byte, 64)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// Create stores a new user with its indexes. A taken identifier is a
+// *TakenError and nothing is written.
+func (s *Store) Create(ctx context.Context, tid string, u *User) error {
+	u.ID = uuid.NewString()
+	if len(u.WebAuthnHandle) == 0 {
+		u.WebAuthnHandle = NewHandle()
+	}
+	u.CreatedAt = s.now().UTC()
+	u.UpdatedAt = u.CreatedAt
+	_, err := s.write(ctx, tid, 0, nil, u)
+	return err
+}
+
+func (s *Store) write(ctx context.Context, tid string, version int64, old, u *User) (int64, error) {
+	doc, err := json.Marshal(u)
+	if err != nil {
+		return 0, err
+	}
+	add := u.indexes()
+	var drop [][2]string
+	if old != nil {
+		drop = diffIdx(old.indexes(), add)
+	}
+	keys := make([]string, 0, 1+len(add)+len(drop))
+	keys = append(keys, userKey(tid, u.ID))
+	for _, ix := range append(add, drop...) {
+		keys = append(keys, indexKey(tid, ix[0], ix[1]))
+	}
+	res, err := writeScript.Run(ctx, s.rdb, keys, strconv.FormatInt(version, 10), doc, u.ID, len(add)).Int64Slice()
+	if err != nil {
+		return 0, fmt.Errorf("%w: write user: %w", ErrUnavailable, err)
+	}
+	switch res[0] {
+	case 0:
+		return res[1], nil
+	case 1:
+		return 0, &TakenError{Kind: add[res[1]-1][0]}
+	default:
+		return 0, errVersion
+	}
+}
+
+var errVersion = errors.New("account: version mismatch")
+
+func diffIdx(old, cur [][2]string) [][2]string {
+	keep := make(map[[2]string]bool, len(cur))
+	for _, c := range cur {
+		keep[c] = true
+	}
+	var out [][2]string
+	for _, o := range old {
+		if !keep[o] {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Get reads a user by id.
+func (s *Store) Get(ctx context.Context, tid, uid string) (*User, error) {
+	u, _, err := s.get(ctx, tid, uid)
+	return u, err
+}
+
+func (s *Store) get(ctx context.Context, tid, uid string) (*User, int64, error) {
+	if uuid.Validate(uid) != nil {
+		return nil, 0, ErrNotFound
+	}
+	vals, err := s.rdb.HMGet(ctx, userKey(tid, uid), "v", "doc").Result()
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: get user: %w", ErrUnavailable, err)
+	}
+	vs, ok1 := vals[0].(string)
+	doc, ok2 := vals[1].(string)
+	if !ok1 || !ok2 {
+		return nil, 0, ErrNotFound
+	}
+	v, _ := strconv.ParseInt(vs, 10, 64)
+	var u User
+	if err := json.Unmarshal([]byte(doc), &u); err != nil {
+		return nil, 0, fmt.Errorf("account: corrupt user %s: %w", uid, err)
+	}
+	return &u, v, nil
+}
+
+// Find returns the user owning an identifier (kind and normalised value).
+func (s *Store) Find(ctx context.Context, tid, kind, value string) (*User, error) {
+	if value == "" {
+		return nil, ErrNotFound
+	}
+	uid, err := s.rdb.Get(ctx, indexKey(tid, kind, value)).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: find user: %w", ErrUnavailable, err)
+	}
+	return s.Get(ctx, tid, uid)
+}
+
+// Taken reports which of the given identifiers already belong to someone.
+func (s *Store) Taken(ctx context.Context, tid, kind, value string) (bool, error) {
+	n, err := s.rdb.Exists(ctx, indexKey(tid, kind, value)).Result()
+	if err != nil {
+		return false, fmt.Errorf("%w: check identifier: %w", ErrUnavailable, err)
+	}
+	return n == 1, nil
+}
+
+// Update applies fn to a user and writes it with compare-and-swap on its
+// version, re-reading on a lost race. Index changes (a new email, a new
+// credential) are claimed in the same atomic step.
+func (s *Store) Update(ctx context.Context, tid, uid string, fn func(u *User) error) (*User, error) {
+	for range 32 {
+		old, v, err := s.get(ctx, tid, uid)
+		if err != nil {
+			return nil, err
+		}
+		cp, err := clone(old)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(cp); err != nil {
+			return nil, err
+		}
+		cp.ID = uid
+		cp.UpdatedAt = s.now().UTC()
+		if _, err := s.write(ctx, tid, v, old, cp); !errors.Is(err, errVersion) {
+			return cp, err
+		}
+	}
+	return nil, ErrConflict
+}
+
+func clone(u *User) (*User, error) {
+	b, err := json.Marshal(u)
+	if err != nil {
+		return nil, err
+	}
+	var c User
+	return &c, json.Unmarshal(b, &c)
+}

@@ -1,0 +1,116 @@
+package account
+
+import (
+	"strings"
+	"time"
+	"unicode"
+)
+
+// User is one person in one tenant.
+type User struct {
+	ID           string `json:"id"`
+	Username     string `json:"username,omitempty"`
+	PrimaryEmail string `json:"primaryEmail,omitempty"`
+	PrimaryPhone string `json:"primaryPhone,omitempty"`
+	PasswordHash string `json:"passwordHash,omitempty"`
+	// WebAuthnHandle is the stable, random WebAuthn user handle (64 bytes,
+	// no PII), so authenticators never learn the user id.
+	WebAuthnHandle []byte     `json:"webauthnHandle"`
+	MFA            MFAFactors `json:"mfa"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	UpdatedAt      time.Time  `json:"updatedAt"`
+}
+
+// MFAFactors are the user's second factors.
+type MFAFactors struct {
+	WebAuthn []Credential `json:"webauthn,omitempty"`
+}
+
+// Credential is a WebAuthn public-key credential bound to the user.
+type Credential struct {
+	ID              []byte    `json:"id"`
+	PublicKey       []byte    `json:"publicKey"`
+	Algorithm       int64     `json:"alg"`
+	SignCount       uint32    `json:"signCount"`
+	Transports      []string  `json:"transports,omitempty"`
+	AAGUID          []byte    `json:"aaguid,omitempty"`
+	Attachment      string    `json:"attachment,omitempty"`
+	AttestationType string    `json:"attestationType,omitempty"`
+	BackupEligible  bool      `json:"backupEligible"`
+	BackupState     bool      `json:"backupState"`
+	UserVerified    bool      `json:"userVerified"`
+	Discoverable    bool      `json:"discoverable"`
+	RPID            string    `json:"rpId"`
+	Name            string    `json:"name"`
+	CreatedAt       time.Time `json:"createdAt"`
+	LastUsedAt      time.Time `json:"lastUsedAt,omitzero"`
+}
+
+// Factors lists the MFA factor types the user has, in Logto's names.
+func (u *User) Factors() []string {
+	var out []string
+	if len(u.MFA.WebAuthn) > 0 {
+		out = append(out, "WebAuthn")
+	}
+	return out
+}
+
+// Identifier kinds, which are also index names.
+const (
+	KindUsername = "username"
+	KindEmail    = "email"
+	KindPhone    = "phone"
+	KindHandle   = "handle"
+	KindCredID   = "cred"
+)
+
+// NormalizeUsername is the index form of a username: case-insensitive.
+func NormalizeUsername(s string) string { return strings.ToLower(s) }
+
+// NormalizeEmail is the index form of an email address: trimmed and
+// lower-cased (providers treat the local part case-insensitively in practice).
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// NormalizePhone returns the E.164 form of a phone number ("+" and 8 to 15
+// digits), dropping spaces, dashes, dots and parentheses, or "" if it is not
+// one.
+func NormalizePhone(s string) string {
+	var b strings.Builder
+	for i, r := range strings.TrimSpace(s) {
+		switch {
+		case r == '+' && i == 0:
+			b.WriteRune(r)
+		case unicode.IsDigit(r) && r < 128:
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return ""
+		}
+	}
+	p := b.String()
+	if len(p) < 9 || len(p) > 16 || p[0] != '+' || p[1] == '0' {
+		return ""
+	}
+	return p
+}
+
+// indexes lists the unique index entries (kind, normalised value) of u.
+func (u *User) indexes() [][2]string {
+	var out [][2]string
+	if u.Username != "" {
+		out = append(out, [2]string{KindUsername, NormalizeUsername(u.Username)})
+	}
+	if u.PrimaryEmail != "" {
+		out = append(out, [2]string{KindEmail, NormalizeEmail(u.PrimaryEmail)})
+	}
+	if u.PrimaryPhone != "" {
+		out = append(out, [2]string{KindPhone, u.PrimaryPhone})
+	}
+	if len(u.WebAuthnHandle) > 0 {
+		out = append(out, [2]string{KindHandle, b64(u.WebAuthnHandle)})
+	}
+	for _, c := range u.MFA.WebAuthn {
+		out = append(out, [2]string{KindCredID, b64(c.ID)})
+	}
+	return out
+}

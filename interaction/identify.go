@@ -1,0 +1,118 @@
+package interaction
+
+import (
+	"context"
+	"errors"
+
+	"github.com/foyer-auth/foyer/account"
+	"github.com/foyer-auth/foyer/internal/httpx"
+	"github.com/foyer-auth/foyer/verification"
+)
+
+// IdentifierInput is an identifier with its proof, in Logto's shapes:
+// {username, password}, {email, password} or {phone, password}.
+type IdentifierInput struct {
+	Username string `json:"username" validate:"omitempty,max=128"`
+	Email    string `json:"email" validate:"omitempty,max=254,email"`
+	Phone    string `json:"phone" validate:"omitempty,max=32"`
+	Password string `json:"password" validate:"omitempty,max=256"`
+}
+
+// kind returns the identifier's kind and normalised value, or a
+// guard.invalid_input naming what is wrong with the shape.
+func (in IdentifierInput) kind() (string, string, error) {
+	var kind, value string
+	n := 0
+	if in.Username != "" {
+		kind, value, n = account.KindUsername, account.NormalizeUsername(in.Username), n+1
+	}
+	if in.Email != "" {
+		kind, value, n = account.KindEmail, account.NormalizeEmail(in.Email), n+1
+	}
+	if in.Phone != "" {
+		kind, value, n = account.KindPhone, account.NormalizePhone(in.Phone), n+1
+		if value == "" {
+			return "", "", httpx.InvalidField("phone", "e164", "")
+		}
+	}
+	switch {
+	case n == 0:
+		return "", "", httpx.InvalidField("username", "required_without_all", "email phone")
+	case n > 1:
+		return "", "", httpx.InvalidField(kind, "excluded_with", "username email phone")
+	case in.Password == "":
+		return "", "", httpx.InvalidField("password", "required", "")
+	}
+	return kind, value, nil
+}
+
+// Identify verifies an identifier and records the user it proves.
+func (s *Service) Identify(ctx context.Context, r Request, id string, in IdentifierInput) error {
+	ix, doc, err := s.load(ctx, r.Tenant, id)
+	if err != nil {
+		return err
+	}
+	if err := s.identify(ctx, r, ix, in); err != nil {
+		return err
+	}
+	proven := *ix
+	_, err = s.Store.UpdateFrom(ctx, s.Kind, doc, s.mutate(r.Tenant, func(cur *Interaction) error {
+		cur.UserID, cur.Verified, cur.MFAVerified = proven.UserID, proven.Verified, proven.MFAVerified
+		return nil
+	}))
+	return notFound(err)
+}
+
+// identify checks the password of the identified user and records the
+// result in ix. Unknown identifiers and wrong passwords give the same
+// answer, after the same argon2id work (a dummy hash for unknown users).
+// Failed attempts are counted per identifier and per IP before the check, so
+// concurrent guesses are bounded too.
+func (s *Service) identify(ctx context.Context, r Request, ix *Interaction, in IdentifierInput) error {
+	if ix.Event == ForgotPassword {
+		return ErrNotForForgot
+	}
+	kind, value, err := in.kind()
+	if err != nil {
+		return err
+	}
+	res, err := s.Limiter.Hit(ctx, r.Tenant.ID,
+		verification.Bucket{Scope: "pw-id", Value: kind + ":" + value, Limit: s.Limits.PerIdentifier},
+		verification.Bucket{Scope: "pw-ip", Value: r.IP, Limit: s.Limits.PerIP})
+	if err != nil {
+		return limitErr(err)
+	}
+	u, err := s.Accounts.Find(ctx, r.Tenant.ID, kind, value)
+	if err != nil && !errors.Is(err, account.ErrNotFound) {
+		return err
+	}
+	hash := ""
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	if err := s.Hasher.Verify(ctx, hash, in.Password); err != nil {
+		if errors.Is(err, verification.ErrPasswordMismatch) {
+			return ErrInvalidCredentials
+		}
+		if errors.Is(err, verification.ErrBusy) {
+			s.Limiter.Release(ctx, res)
+			return ErrBusy.WithCause(err)
+		}
+		return err
+	}
+	s.Limiter.Release(ctx, res)
+	if ix.UserID != "" && ix.UserID != u.ID {
+		ix.Verified, ix.MFAVerified = nil, false // a different person: start over
+	}
+	ix.UserID = u.ID
+	ix.Verified = append(ix.Verified, Verified{Method: "password", Kind: kind, Value: value})
+	return nil
+}
+
+func limitErr(err error) error {
+	var le *verification.LimitError
+	if errors.As(err, &le) {
+		return ErrTooManyAttempts.WithRetryAfter(le.RetryAfter)
+	}
+	return err
+}

@@ -1,0 +1,114 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Login is a signed-in session: who, in which tenant, since when, and how
+// they proved it.
+type Login struct {
+	TenantID  string    `json:"tenantId"`
+	UserID    string    `json:"userId"`
+	AuthTime  time.Time `json:"authTime"`
+	Methods   []string  `json:"methods"`
+	ExpiresAt time.Time `json:"expiresAt"` // absolute end, whatever the activity
+}
+
+// Logins keeps login sessions with an idle timeout (each use extends it) and
+// an absolute one. Each user's session ids are also kept in a set, so that a
+// password reset can end them all.
+type Logins struct {
+	Store    *Store
+	Idle     time.Duration
+	Absolute time.Duration
+	Now      func() time.Time
+}
+
+var loginKind = Kind{Prefix: "sess"}
+
+func userSessionsKey(tid, uid string) string { return "foyer:t:{" + tid + "}:usess:" + uid }
+
+// Create starts a login session and returns its id (a new random id, never
+// the interaction's).
+func (l *Logins) Create(ctx context.Context, login Login) (string, Login, error) {
+	now := l.Now().UTC()
+	login.AuthTime = now
+	login.ExpiresAt = now.Add(l.Absolute)
+	data, err := json.Marshal(login)
+	if err != nil {
+		return "", Login{}, err
+	}
+	doc, err := l.Store.Create(ctx, loginKind, data, min(l.Idle, l.Absolute))
+	if err != nil {
+		return "", Login{}, err
+	}
+	set := userSessionsKey(login.TenantID, login.UserID)
+	_, err = l.Store.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, set, doc.ID)
+		p.Expire(ctx, set, l.Absolute)
+		return nil
+	})
+	return doc.ID, login, wrap("index session", err)
+}
+
+// Get returns the login session id of tenant tid and slides its idle
+// timeout, never past the absolute end.
+func (l *Logins) Get(ctx context.Context, tid, id string) (Login, error) {
+	doc, err := l.Store.GetAndTouch(ctx, loginKind, id, l.Idle)
+	if err != nil {
+		return Login{}, err
+	}
+	var login Login
+	if err := json.Unmarshal(doc.Data, &login); err != nil {
+		return Login{}, fmt.Errorf("session: corrupt login: %w", err)
+	}
+	if login.TenantID != tid {
+		return Login{}, ErrNotFound
+	}
+	left := login.ExpiresAt.Sub(l.Now())
+	if left <= 0 {
+		_ = l.Store.Delete(ctx, loginKind, id)
+		return Login{}, ErrNotFound
+	}
+	if left < l.Idle {
+		_ = l.Store.Touch(ctx, loginKind, id, left)
+	}
+	return login, nil
+}
+
+// Delete ends one login session.
+func (l *Logins) Delete(ctx context.Context, login Login, id string) error {
+	if err := l.Store.Delete(ctx, loginKind, id); err != nil {
+		return err
+	}
+	if login.UserID != "" {
+		return wrap("unindex session", l.Store.rdb.SRem(ctx, userSessionsKey(login.TenantID, login.UserID), id).Err())
+	}
+	return nil
+}
+
+// EndAll ends every login session of a user (after a password reset).
+func (l *Logins) EndAll(ctx context.Context, tid, uid string) error {
+	set := userSessionsKey(tid, uid)
+	ids, err := l.Store.rdb.SMembers(ctx, set).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return wrap("list sessions", err)
+	}
+	_, err = l.Store.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, id := range ids {
+			p.Del(ctx, loginKind.Key(id))
+		}
+		p.Del(ctx, set)
+		return nil
+	})
+	return wrap("end sessions", err)
+}
+
+// LoginKey is the Redis key of a login session (for tests and tools).
+func LoginKey(id string) string { return loginKind.Key(id) }
