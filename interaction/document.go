@@ -1,6 +1,11 @@
 package interaction
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/foyer-auth/foyer/account"
+)
 
 // Event is what an interaction is for.
 type Event string
@@ -26,6 +31,38 @@ type Interaction struct {
 	Profile  Profile    `json:"profile"`
 	// MFAVerified is set when a second factor has been verified.
 	MFAVerified bool `json:"mfaVerified,omitempty"`
+
+	// Subject is the WebAuthn view of the user: the identified user's, or
+	// for Register the handle the new user will get. Kept here so that
+	// building options costs no user read.
+	Subject *Subject `json:"subject,omitempty"`
+	// Ceremony is the pending WebAuthn ceremony; the write that consumes
+	// it removes it, so each challenge is used at most once.
+	Ceremony *Ceremony `json:"ceremony,omitempty"`
+	// PendingCredentials are bound by bind-mfa and stored on the user at
+	// submit.
+	PendingCredentials []account.Credential `json:"pendingCredentials,omitempty"`
+}
+
+// Subject is the WebAuthn user of the interaction.
+type Subject struct {
+	Handle []byte `json:"handle"`
+	// Credentials are the user's existing credentials (ids and transports
+	// only), for excludeCredentials and allowCredentials.
+	Credentials []CredentialRef `json:"credentials,omitempty"`
+}
+
+// CredentialRef names a stored credential.
+type CredentialRef struct {
+	ID         []byte   `json:"id"`
+	Transports []string `json:"transports,omitempty"`
+}
+
+// Ceremony is a begun WebAuthn ceremony.
+type Ceremony struct {
+	Kind      string          `json:"kind"` // "registration" or "authentication"
+	Challenge string          `json:"challenge"`
+	Session   json.RawMessage `json:"session"` // go-webauthn SessionData, as returned
 }
 
 // Verified is one proof: a method and the identifier it proved.

@@ -26,6 +26,10 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Patch("/profile", h.profile(false))
 	r.Delete("/profile", h.clearProfile)
 	r.Post("/submit", h.submit)
+	r.Post("/verification/webauthn-registration", h.webauthnRegistration)
+	r.Post("/verification/webauthn-authentication", h.webauthnAuthentication)
+	r.Post("/bind-mfa", h.bindMFA)
+	r.Put("/mfa", h.verifyMFA)
 }
 
 // MountSession registers the login-session routes on r (/api/session).
@@ -35,7 +39,7 @@ func (h *Handler) MountSession(r fiber.Router) {
 }
 
 func request(c *fiber.Ctx) Request {
-	return Request{Tenant: tenant.From(c), IP: c.IP()}
+	return Request{Tenant: tenant.From(c), IP: c.IP(), Origin: c.Get(fiber.HeaderOrigin)}
 }
 
 func (h *Handler) start(c *fiber.Ctx) error {
@@ -121,6 +125,11 @@ func (h *Handler) identify(c *fiber.Ctx) error {
 	in, err := httpx.Bind[IdentifierInput](c, h.Binder)
 	if err != nil {
 		return err
+	}
+	if len(in.Passkey) > 0 {
+		if _, err := httpx.Decode[AssertionInput](h.Binder, fiber.MIMEApplicationJSON, in.Passkey); err != nil {
+			return httpx.PrefixFields(err, "passkey.")
+		}
 	}
 	if err := h.Service.Identify(c.UserContext(), request(c), cookieID(c), in); err != nil {
 		return err

@@ -2,6 +2,7 @@ package interaction
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 
 	"github.com/foyer-auth/foyer/account"
@@ -10,12 +11,14 @@ import (
 )
 
 // IdentifierInput is an identifier with its proof, in Logto's shapes:
-// {username, password}, {email, password} or {phone, password}.
+// {username, password}, {email, password} or {phone, password}; or
+// {passkey: <assertion JSON>} for a discoverable WebAuthn credential.
 type IdentifierInput struct {
-	Username string `json:"username" validate:"omitempty,max=128"`
-	Email    string `json:"email" validate:"omitempty,max=254,email"`
-	Phone    string `json:"phone" validate:"omitempty,max=32"`
-	Password string `json:"password" validate:"omitempty,max=256"`
+	Passkey  json.RawMessage `json:"passkey"`
+	Username string          `json:"username" validate:"omitempty,max=128"`
+	Email    string          `json:"email" validate:"omitempty,max=254,email"`
+	Phone    string          `json:"phone" validate:"omitempty,max=32"`
+	Password string          `json:"password" validate:"omitempty,max=256"`
 }
 
 // kind returns the identifier's kind and normalised value, or a
@@ -23,6 +26,12 @@ type IdentifierInput struct {
 func (in IdentifierInput) kind() (string, string, error) {
 	var kind, value string
 	n := 0
+	if len(in.Passkey) > 0 {
+		if in.Username != "" || in.Email != "" || in.Phone != "" || in.Password != "" {
+			return "", "", httpx.InvalidField("passkey", "excluded_with", "username email phone password")
+		}
+		return "passkey", "", nil
+	}
 	if in.Username != "" {
 		kind, value, n = account.KindUsername, account.NormalizeUsername(in.Username), n+1
 	}
@@ -52,12 +61,21 @@ func (s *Service) Identify(ctx context.Context, r Request, id string, in Identif
 	if err != nil {
 		return err
 	}
+	if len(in.Passkey) > 0 {
+		if _, _, err := in.kind(); err != nil {
+			return err
+		}
+		if ix.Event != SignIn {
+			return ErrMFASignInOnly
+		}
+		return s.identifyPasskey(ctx, r, ix, doc, in.Passkey)
+	}
 	if err := s.identify(ctx, r, ix, in); err != nil {
 		return err
 	}
 	proven := *ix
 	_, err = s.Store.UpdateFrom(ctx, s.Kind, doc, s.mutate(r.Tenant, func(cur *Interaction) error {
-		cur.UserID, cur.Verified, cur.MFAVerified = proven.UserID, proven.Verified, proven.MFAVerified
+		cur.UserID, cur.Subject, cur.Verified, cur.MFAVerified = proven.UserID, proven.Subject, proven.Verified, proven.MFAVerified
 		return nil
 	}))
 	return notFound(err)
@@ -75,6 +93,9 @@ func (s *Service) identify(ctx context.Context, r Request, ix *Interaction, in I
 	kind, value, err := in.kind()
 	if err != nil {
 		return err
+	}
+	if kind == "passkey" {
+		return ErrPendingNotFound // a passkey needs the ceremony of an existing interaction
 	}
 	res, err := s.Limiter.Hit(ctx, r.Tenant.ID,
 		verification.Bucket{Scope: "pw-id", Value: kind + ":" + value, Limit: s.Limits.PerIdentifier},
@@ -102,9 +123,9 @@ func (s *Service) identify(ctx context.Context, r Request, ix *Interaction, in I
 	}
 	s.Limiter.Release(ctx, res)
 	if ix.UserID != "" && ix.UserID != u.ID {
-		ix.Verified, ix.MFAVerified = nil, false // a different person: start over
+		ix.Verified, ix.MFAVerified, ix.PendingCredentials = nil, false, nil // a different person: start over
 	}
-	ix.UserID = u.ID
+	ix.UserID, ix.Subject = u.ID, subjectOf(u)
 	ix.Verified = append(ix.Verified, Verified{Method: "password", Kind: kind, Value: value})
 	return nil
 }

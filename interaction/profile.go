@@ -114,6 +114,8 @@ func (s *Service) checkFree(ctx context.Context, tid, kind, value string) error 
 
 func takenErr(kind string) error {
 	switch kind {
+	case account.KindCredID:
+		return ErrCredentialInUse
 	case account.KindEmail:
 		return ErrEmailInUse
 	case account.KindPhone:

@@ -20,6 +20,7 @@ type Service struct {
 	Logins   *session.Logins
 	Accounts *account.Store
 	Hasher   *verification.Hasher
+	WebAuthn *verification.WebAuthn
 	Limiter  *verification.Limiter
 	Limits   Limits
 	Now      func() time.Time
@@ -104,7 +105,14 @@ type StartInput struct {
 // anything is written.
 func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput) (string, error) {
 	t := r.Tenant
+	if in.Identifier != nil && len(in.Identifier.Passkey) > 0 && in.Event == SignIn && id != "" {
+		// The passkey answers the ceremony kept in the current interaction.
+		return id, s.Identify(ctx, r, id, *in.Identifier)
+	}
 	start := &Interaction{TenantID: t.ID, Event: in.Event, CreatedAt: s.Now().UTC()}
+	if in.Event == Register {
+		start.Subject = &Subject{Handle: account.NewHandle()}
+	}
 	if in.Identifier != nil {
 		if err := s.identify(ctx, r, start, *in.Identifier); err != nil {
 			return "", err
@@ -146,8 +154,12 @@ type EventInput struct {
 
 // SetEvent changes the interaction's event.
 func (s *Service) SetEvent(ctx context.Context, t *tenant.Tenant, id string, in EventInput) error {
+	handle := account.NewHandle() // made outside: the update function may run again
 	_, err := s.update(ctx, t, id, func(ix *Interaction) error {
 		ix.Event = in.Event
+		if in.Event == Register && ix.Subject == nil {
+			ix.Subject = &Subject{Handle: handle}
+		}
 		return nil
 	})
 	return err
@@ -174,4 +186,7 @@ func (s *Service) Delete(ctx context.Context, t *tenant.Tenant, id string) error
 type Request struct {
 	Tenant *tenant.Tenant
 	IP     string
+	// Origin is the browser origin of the request, already checked against
+	// the tenant's origins ("" for non-browser clients).
+	Origin string
 }

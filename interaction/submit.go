@@ -52,6 +52,13 @@ func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id string) (Subm
 		if u, err = s.createUser(ctx, t, ix); err != nil {
 			return SubmitResult{}, err
 		}
+	} else if len(ix.PendingCredentials) > 0 {
+		if u, err = s.Accounts.Update(ctx, t.ID, u.ID, func(u *account.User) error {
+			u.MFA.WebAuthn = append(u.MFA.WebAuthn, ix.PendingCredentials...)
+			return nil
+		}); err != nil {
+			return SubmitResult{}, accountErr(err)
+		}
 	}
 	sid, _, err := s.Logins.Create(ctx, session.Login{TenantID: t.ID, UserID: u.ID, Methods: methods(ix)})
 	if err != nil {
@@ -66,16 +73,23 @@ func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id string) (Subm
 func (s *Service) createUser(ctx context.Context, t *tenant.Tenant, ix *Interaction) (*account.User, error) {
 	u := &account.User{
 		Username: ix.Profile.Username, PrimaryEmail: ix.Profile.Email, PrimaryPhone: ix.Profile.Phone,
-		PasswordHash: ix.Profile.PasswordHash,
+		PasswordHash: ix.Profile.PasswordHash, MFA: account.MFAFactors{WebAuthn: ix.PendingCredentials},
+	}
+	if ix.Subject != nil {
+		u.WebAuthnHandle = ix.Subject.Handle
 	}
 	if err := s.Accounts.Create(ctx, t.ID, u); err != nil {
-		var taken *account.TakenError
-		if errors.As(err, &taken) {
-			return nil, takenErr(taken.Kind)
-		}
-		return nil, err
+		return nil, accountErr(err)
 	}
 	return u, nil
+}
+
+func accountErr(err error) error {
+	var taken *account.TakenError
+	if errors.As(err, &taken) {
+		return takenErr(taken.Kind)
+	}
+	return err
 }
 
 // missingProfile lists, in Logto's names, the profile fields the tenant's
@@ -88,7 +102,8 @@ func missingProfile(t *tenant.Tenant, ix *Interaction) []string {
 			missing = append(missing, f)
 		}
 	}
-	if t.Settings.SignUp.Password && p.PasswordHash == "" {
+	passkeyOnly := t.Settings.Passkey.Passwordless && len(ix.PendingCredentials) > 0
+	if t.Settings.SignUp.Password && p.PasswordHash == "" && !passkeyOnly {
 		missing = append(missing, "password")
 	}
 	return missing
@@ -103,6 +118,9 @@ func mfaCheck(t *tenant.Tenant, ix *Interaction, u *account.User) error {
 	var factors []string
 	if u != nil {
 		factors = u.Factors()
+	}
+	if len(ix.PendingCredentials) > 0 {
+		return nil // bound in this interaction: verified by the binding
 	}
 	if len(factors) > 0 {
 		return ErrRequireMFA.WithDetails(MFADetails{AvailableFactors: factors})

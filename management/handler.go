@@ -154,7 +154,7 @@ func (h *Handler) mergeSettings(s *tenant.Settings, raw json.RawMessage) error {
 	}
 	merged, err := httpx.Decode[tenant.Settings](h.Binder, "application/json", mergeJSON(s, raw))
 	if err != nil {
-		return prefixFields(err, "settings.")
+		return httpx.PrefixFields(err, "settings.")
 	}
 	*s = merged
 	return nil
@@ -168,23 +168,6 @@ func mergeJSON(s *tenant.Settings, raw json.RawMessage) []byte {
 	}
 	b, _ := json.Marshal(cp)
 	return b
-}
-
-func prefixFields(err error, prefix string) error {
-	var apiErr *httpx.Error
-	if !errors.As(err, &apiErr) {
-		return err
-	}
-	d, ok := apiErr.Details.(httpx.FieldDetails)
-	if !ok {
-		return err
-	}
-	fields := make([]httpx.FieldError, len(d.Fields))
-	for i, f := range d.Fields {
-		f.Field = strings.TrimSuffix(prefix+f.Field, ".")
-		fields[i] = f
-	}
-	return apiErr.WithDetails(httpx.FieldDetails{Fields: fields})
 }
 
 func mapErr(err error) error {

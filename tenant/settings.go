@@ -14,6 +14,30 @@ type Settings struct {
 	SignUp            SignUp   `json:"signUp"`
 	Password          Password `json:"password"`
 	MFA               MFA      `json:"mfa"`
+	Passkey           Passkey  `json:"passkey"`
+}
+
+// Passkey are the tenant's WebAuthn preferences, sent in the options of
+// every ceremony (W3C WebAuthn L3 §5.4).
+type Passkey struct {
+	// PubKeyCredParams lists COSE algorithms in order of preference.
+	PubKeyCredParams        []int64          `json:"pubKeyCredParams" validate:"min=1,max=9,unique,dive,oneof=-7 -8 -36 -37 -38 -39 -257 -258 -259"`
+	ResidentKey             string           `json:"residentKey" validate:"oneof=discouraged preferred required"`
+	UserVerification        string           `json:"userVerification" validate:"oneof=required preferred discouraged"`
+	AuthenticatorAttachment string           `json:"authenticatorAttachment" validate:"omitempty,oneof=platform cross-platform"`
+	Attestation             string           `json:"attestation" validate:"oneof=none indirect direct enterprise"`
+	Timeout                 int              `json:"timeout" validate:"min=10000,max=600000"`
+	Hints                   []string         `json:"hints" validate:"max=3,unique,dive,oneof=security-key client-device hybrid"`
+	Extensions              PasskeyExtension `json:"extensions"`
+	// Passwordless lets a Register interaction bind a passkey as the
+	// account's only credential.
+	Passwordless bool `json:"passwordless"`
+}
+
+// PasskeyExtension are the registration extensions a tenant asks for.
+type PasskeyExtension struct {
+	CredProps        bool `json:"credProps"`
+	HMACCreateSecret bool `json:"hmacCreateSecret"`
 }
 
 // SignUp says which profile fields a Register interaction must provide.
@@ -40,6 +64,15 @@ func DefaultSettings() Settings {
 		SignInRedirectURI: "/",
 		SignUp:            SignUp{Identifiers: []string{"username"}, Password: true},
 		Password:          Password{MinScore: 2},
-		MFA:               MFA{Policy: "prompt"},
+		MFA:               MFA{Policy: "off"},
+		Passkey: Passkey{
+			PubKeyCredParams: []int64{-8, -7, -257},
+			ResidentKey:      "preferred",
+			UserVerification: "preferred",
+			Attestation:      "none",
+			Timeout:          300000,
+			Hints:            []string{},
+			Extensions:       PasskeyExtension{CredProps: true},
+		},
 	}
 }

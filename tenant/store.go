@@ -100,7 +100,9 @@ func (s *Store) Get(ctx context.Context, id string) (*Tenant, error) {
 	if err != nil {
 		return nil, wrap("get", err)
 	}
-	var t Tenant
+	// Start from the defaults so that settings added since the tenant was
+	// stored get their default values.
+	t := Tenant{Settings: DefaultSettings()}
 	if err := json.Unmarshal(b, &t); err != nil {
 		return nil, fmt.Errorf("tenant %s: corrupt document: %w", id, err)
 	}

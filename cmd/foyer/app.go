@@ -83,6 +83,7 @@ func newApp(cfg config, d deps) *fiber.App {
 			Logins:   &session.Logins{Store: store, Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute, Now: d.now},
 			Accounts: account.NewStore(d.rdb, d.now),
 			Hasher:   d.hasher,
+			WebAuthn: verification.NewWebAuthn(),
 			Limiter:  verification.NewLimiter(d.rdb, d.now),
 			Limits:   interaction.DefaultLimits,
 			Now:      d.now,

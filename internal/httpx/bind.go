@@ -160,3 +160,22 @@ func validationError(err error) error {
 	}
 	return ErrInvalidInput.WithDetails(FieldDetails{Fields: fields})
 }
+
+// PrefixFields returns err with prefix put before every field name in its
+// guard.invalid_input details (for bodies nested inside others).
+func PrefixFields(err error, prefix string) error {
+	var apiErr *Error
+	if !errors.As(err, &apiErr) {
+		return err
+	}
+	d, ok := apiErr.Details.(FieldDetails)
+	if !ok {
+		return err
+	}
+	fields := make([]FieldError, len(d.Fields))
+	for i, f := range d.Fields {
+		f.Field = strings.TrimSuffix(prefix+f.Field, ".")
+		fields[i] = f
+	}
+	return apiErr.WithDetails(FieldDetails{Fields: fields})
+}

@@ -1,0 +1,302 @@
+package interaction
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"slices"
+
+	"github.com/foyer-auth/foyer/account"
+	"github.com/foyer-auth/foyer/internal/httpx"
+	"github.com/foyer-auth/foyer/session"
+	"github.com/foyer-auth/foyer/verification"
+	"github.com/gofiber/fiber/v2"
+)
+
+// WebAuthn errors, in Logto's codes where Logto has one.
+var (
+	ErrWebAuthnFailed   = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_verification_failed", "WebAuthn verification failed.")
+	ErrPendingNotFound  = httpx.New(fiber.StatusBadRequest, "session.mfa.pending_info_not_found", "Pending MFA info not found, please initiate MFA first.")
+	ErrCredentialInUse  = httpx.New(fiber.StatusUnprocessableEntity, "user.webauthn_credential_already_in_use", "This passkey is already registered.")
+	ErrCloneSuspected   = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_counter_regression", "This passkey's signature counter went backwards; it may have been cloned.")
+	ErrMFASignInOnly    = httpx.New(fiber.StatusBadRequest, "session.mfa.mfa_sign_in_only", "Mfa is only available for sign-in interaction.")
+	ErrNoSubject        = httpx.New(fiber.StatusBadRequest, "session.mfa.subject_not_found", "Identify the user (or start a Register interaction) before using WebAuthn.")
+	errCeremonyConsumed = errors.New("interaction: ceremony already consumed")
+)
+
+const (
+	kindRegistration   = "registration"
+	kindAuthentication = "authentication"
+)
+
+func subjectOf(u *account.User) *Subject {
+	s := &Subject{Handle: u.WebAuthnHandle}
+	for _, c := range u.MFA.WebAuthn {
+		s.Credentials = append(s.Credentials, CredentialRef{ID: c.ID, Transports: c.Transports})
+	}
+	return s
+}
+
+// webauthnUser is the go-webauthn view of the interaction's subject.
+func webauthnUser(ix *Interaction) *verification.User {
+	name := ix.Profile.Username
+	if name == "" {
+		name = ix.Profile.Email
+	}
+	if name == "" && len(ix.Verified) > 0 {
+		name = ix.Verified[0].Value
+	}
+	if name == "" {
+		name = "user"
+	}
+	u := &verification.User{Handle: ix.Subject.Handle, Name: name, DisplayName: name}
+	for _, c := range ix.Subject.Credentials {
+		u.Credentials = append(u.Credentials, account.Credential{ID: c.ID, Transports: c.Transports})
+	}
+	for _, c := range ix.PendingCredentials {
+		u.Credentials = append(u.Credentials, c)
+	}
+	return u
+}
+
+// BeginRegistration answers creation options and keeps the ceremony in the
+// interaction: one read, one compare-and-swap.
+func (s *Service) BeginRegistration(ctx context.Context, r Request, id string) ([]byte, error) {
+	ix, doc, err := s.load(ctx, r.Tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	if ix.Event == ForgotPassword {
+		return nil, ErrNotForForgot
+	}
+	if ix.Subject == nil {
+		return nil, ErrNoSubject
+	}
+	c, err := s.WebAuthn.BeginRegistration(r.Tenant, r.Origin, webauthnUser(ix))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.keepCeremony(ctx, r, doc, ix.Subject.Handle, Ceremony{Kind: kindRegistration, Challenge: c.Challenge, Session: c.Session}); err != nil {
+		return nil, err
+	}
+	return c.Options, nil
+}
+
+// BeginAuthentication answers request options: for the identified user's
+// credentials, or, before any identifier, for a discoverable passkey.
+func (s *Service) BeginAuthentication(ctx context.Context, r Request, id string) ([]byte, error) {
+	ix, doc, err := s.load(ctx, r.Tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	if ix.Event != SignIn {
+		return nil, ErrMFASignInOnly
+	}
+	var u *verification.User
+	var handle []byte
+	if ix.UserID != "" && ix.Subject != nil {
+		u, handle = webauthnUser(ix), ix.Subject.Handle
+	}
+	c, err := s.WebAuthn.BeginLogin(r.Tenant, r.Origin, u)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.keepCeremony(ctx, r, doc, handle, Ceremony{Kind: kindAuthentication, Challenge: c.Challenge, Session: c.Session}); err != nil {
+		return nil, err
+	}
+	return c.Options, nil
+}
+
+// keepCeremony records a new ceremony, replacing (and so spending) any
+// earlier one. The subject must not have changed since the options were
+// built from it.
+func (s *Service) keepCeremony(ctx context.Context, r Request, doc session.Doc, handle []byte, c Ceremony) error {
+	_, err := s.Store.UpdateFrom(ctx, s.Kind, doc, s.mutate(r.Tenant, func(cur *Interaction) error {
+		var curHandle []byte
+		if cur.Subject != nil && (cur.UserID != "" || cur.Event == Register) {
+			curHandle = cur.Subject.Handle
+		}
+		if handle != nil && !bytes.Equal(curHandle, handle) {
+			return session.ErrConflict
+		}
+		cur.Ceremony = &c
+		return nil
+	}))
+	return notFound(err)
+}
+
+// consume removes the ceremony the caller verified against, and applies
+// the result, in one compare-and-swap: a replayed or concurrent response
+// finds the ceremony gone. On failure the ceremony is spent all the same.
+func (s *Service) consume(ctx context.Context, r Request, doc session.Doc, challenge string, apply func(cur *Interaction) error) error {
+	_, err := s.Store.UpdateFrom(ctx, s.Kind, doc, s.mutate(r.Tenant, func(cur *Interaction) error {
+		if cur.Ceremony == nil || cur.Ceremony.Challenge != challenge {
+			return errCeremonyConsumed
+		}
+		cur.Ceremony = nil
+		if apply == nil {
+			return nil
+		}
+		return apply(cur)
+	}))
+	if errors.Is(err, errCeremonyConsumed) {
+		return ErrPendingNotFound
+	}
+	return notFound(err)
+}
+
+// pending returns the interaction and its ceremony of the wanted kind.
+func (s *Service) pending(ctx context.Context, r Request, id, kind string) (*Interaction, session.Doc, *Ceremony, error) {
+	ix, doc, err := s.load(ctx, r.Tenant, id)
+	if err != nil {
+		return nil, doc, nil, err
+	}
+	if ix.Ceremony == nil || ix.Ceremony.Kind != kind {
+		return nil, doc, nil, ErrPendingNotFound
+	}
+	return ix, doc, ix.Ceremony, nil
+}
+
+// BindWebAuthn verifies an attestation and binds the new credential to the
+// interaction; it is stored on the user at submit.
+func (s *Service) BindWebAuthn(ctx context.Context, r Request, id string, response []byte) error {
+	ix, doc, c, err := s.pending(ctx, r, id, kindRegistration)
+	if err != nil {
+		return err
+	}
+	if ix.Event == SignIn && ix.UserID == "" || ix.Subject == nil {
+		return ErrNoSubject
+	}
+	if ix.Event == SignIn && len(ix.Subject.Credentials) > 0 && !ix.MFAVerified {
+		return ErrRequireMFA.WithDetails(MFADetails{AvailableFactors: []string{"WebAuthn"}})
+	}
+	cred, verr := s.WebAuthn.FinishRegistration(r.Tenant, r.Origin, webauthnUser(ix), c.Session, response)
+	if verr == nil {
+		if taken, err := s.Accounts.Taken(ctx, r.Tenant.ID, account.KindCredID, b64(cred.ID)); err != nil {
+			return err
+		} else if taken {
+			verr = ErrCredentialInUse
+		}
+	}
+	if verr != nil {
+		if err := s.consume(ctx, r, doc, c.Challenge, nil); err != nil {
+			return err
+		}
+		return webauthnErr(verr)
+	}
+	cred.Name = "Passkey"
+	cred.CreatedAt = s.Now().UTC()
+	return s.consume(ctx, r, doc, c.Challenge, func(cur *Interaction) error {
+		cur.PendingCredentials = append(cur.PendingCredentials, cred)
+		cur.MFAVerified = true
+		cur.Verified = append(cur.Verified, Verified{Method: "webauthn"})
+		return nil
+	})
+}
+
+// VerifyWebAuthn verifies an assertion as the second factor of a sign-in.
+func (s *Service) VerifyWebAuthn(ctx context.Context, r Request, id string, response []byte) error {
+	ix, doc, c, err := s.pending(ctx, r, id, kindAuthentication)
+	if err != nil {
+		return err
+	}
+	if ix.UserID == "" {
+		return ErrIdentifierNotFound
+	}
+	u, err := s.Accounts.Get(ctx, r.Tenant.ID, ix.UserID)
+	if err != nil {
+		return err
+	}
+	a, verr := s.finishLogin(r, u, c, response)
+	if err := s.consume(ctx, r, doc, c.Challenge, func(cur *Interaction) error {
+		if verr != nil {
+			return nil
+		}
+		cur.MFAVerified = true
+		cur.Verified = append(cur.Verified, Verified{Method: "webauthn"})
+		return nil
+	}); err != nil {
+		return err
+	}
+	if verr != nil {
+		return webauthnErr(verr)
+	}
+	return s.recordUse(ctx, r, u.ID, a.Credential)
+}
+
+// identifyPasskey identifies a user by a discoverable credential. With user
+// verification it proves two factors at once.
+func (s *Service) identifyPasskey(ctx context.Context, r Request, ix *Interaction, doc session.Doc, response []byte) error {
+	c := ix.Ceremony
+	if c == nil || c.Kind != kindAuthentication {
+		return ErrPendingNotFound
+	}
+	parsed, err := verification.ParseAssertion(response)
+	var u *account.User
+	if err == nil {
+		u, err = s.Accounts.Find(ctx, r.Tenant.ID, account.KindHandle, b64(parsed.Response.UserHandle))
+		if errors.Is(err, account.ErrNotFound) {
+			err = verification.ErrUnknownPasskey
+		}
+	}
+	var a verification.Assertion
+	if err == nil {
+		a, err = s.WebAuthn.FinishLogin(r.Tenant, r.Origin, libUserOf(u), c.Session, parsed, s.Now())
+	}
+	verr := err
+	if err := s.consume(ctx, r, doc, c.Challenge, func(cur *Interaction) error {
+		if verr != nil {
+			return nil
+		}
+		cur.UserID, cur.Subject = u.ID, subjectOf(u)
+		cur.Verified = append(cur.Verified, Verified{Method: "passkey", Kind: "passkey", Value: b64(a.Credential.ID)})
+		cur.MFAVerified = a.UserVerified
+		return nil
+	}); err != nil {
+		return err
+	}
+	if verr != nil {
+		return webauthnErr(verr)
+	}
+	return s.recordUse(ctx, r, u.ID, a.Credential)
+}
+
+func (s *Service) finishLogin(r Request, u *account.User, c *Ceremony, response []byte) (verification.Assertion, error) {
+	parsed, err := verification.ParseAssertion(response)
+	if err != nil {
+		return verification.Assertion{}, err
+	}
+	return s.WebAuthn.FinishLogin(r.Tenant, r.Origin, libUserOf(u), c.Session, parsed, s.Now())
+}
+
+func libUserOf(u *account.User) *verification.User {
+	return &verification.User{Handle: u.WebAuthnHandle, Name: u.Username, DisplayName: u.Username, Credentials: u.MFA.WebAuthn}
+}
+
+// recordUse stores a credential's new sign count, backup state and last use.
+func (s *Service) recordUse(ctx context.Context, r Request, uid string, cred account.Credential) error {
+	_, err := s.Accounts.Update(ctx, r.Tenant.ID, uid, func(u *account.User) error {
+		i := slices.IndexFunc(u.MFA.WebAuthn, func(c account.Credential) bool { return bytes.Equal(c.ID, cred.ID) })
+		if i >= 0 {
+			u.MFA.WebAuthn[i] = cred
+		}
+		return nil
+	})
+	return err
+}
+
+func webauthnErr(err error) error {
+	var apiErr *httpx.Error
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr
+	case errors.Is(err, verification.ErrCloneSuspected):
+		return ErrCloneSuspected
+	case errors.Is(err, verification.ErrWebAuthnFailed), errors.Is(err, verification.ErrUnknownPasskey):
+		return ErrWebAuthnFailed.WithCause(err)
+	}
+	return err
+}
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

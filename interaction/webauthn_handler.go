@@ -1,0 +1,91 @@
+package interaction
+
+import (
+	"github.com/foyer-auth/foyer/internal/httpx"
+	"github.com/gofiber/fiber/v2"
+)
+
+// MFAType is the discriminator of bind-mfa and mfa bodies.
+type MFAType struct {
+	Type string `json:"type" validate:"required,oneof=WebAuthn"`
+}
+
+// AttestationInput is a registration response in the WebAuthn Level 3 JSON
+// shape (§5.1, PublicKeyCredential.toJSON()), with Logto's type
+// "WebAuthn" accepted. Only the shape is checked here; go-webauthn verifies
+// the content.
+type AttestationInput struct {
+	Type     string `json:"type" validate:"required,oneof=WebAuthn public-key"`
+	ID       string `json:"id" validate:"required,max=1366,base64rawurl"`
+	RawID    string `json:"rawId" validate:"required,max=1366,base64rawurl"`
+	Response struct {
+		ClientDataJSON    string   `json:"clientDataJSON" validate:"required,max=8192"`
+		AttestationObject string   `json:"attestationObject" validate:"required,max=32768"`
+		Transports        []string `json:"transports" validate:"max=8,dive,oneof=usb nfc ble internal cable hybrid smart-card"`
+	} `json:"response"`
+	AuthenticatorAttachment string `json:"authenticatorAttachment" validate:"omitempty,oneof=platform cross-platform"`
+}
+
+// AssertionInput is an authentication response in the WebAuthn Level 3
+// JSON shape.
+type AssertionInput struct {
+	Type     string `json:"type" validate:"required,oneof=WebAuthn public-key"`
+	ID       string `json:"id" validate:"required,max=1366,base64rawurl"`
+	RawID    string `json:"rawId" validate:"required,max=1366,base64rawurl"`
+	Response struct {
+		ClientDataJSON    string `json:"clientDataJSON" validate:"required,max=8192"`
+		AuthenticatorData string `json:"authenticatorData" validate:"required,max=8192"`
+		Signature         string `json:"signature" validate:"required,max=2048"`
+		UserHandle        string `json:"userHandle" validate:"max=128"`
+	} `json:"response"`
+	AuthenticatorAttachment string `json:"authenticatorAttachment" validate:"omitempty,oneof=platform cross-platform"`
+}
+
+func (h *Handler) webauthnRegistration(c *fiber.Ctx) error {
+	opts, err := h.Service.BeginRegistration(c.UserContext(), request(c), cookieID(c))
+	if err != nil {
+		return err
+	}
+	return sendJSON(c, opts)
+}
+
+func (h *Handler) webauthnAuthentication(c *fiber.Ctx) error {
+	opts, err := h.Service.BeginAuthentication(c.UserContext(), request(c), cookieID(c))
+	if err != nil {
+		return err
+	}
+	return sendJSON(c, opts)
+}
+
+// sendJSON answers pre-encoded JSON.
+func sendJSON(c *fiber.Ctx, body []byte) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
+}
+
+func (h *Handler) bindMFA(c *fiber.Ctx) error {
+	if _, err := httpx.Bind[MFAType](c, h.Binder); err != nil {
+		return err
+	}
+	if _, err := httpx.Bind[AttestationInput](c, h.Binder); err != nil {
+		return err
+	}
+	if err := h.Service.BindWebAuthn(c.UserContext(), request(c), cookieID(c), c.Body()); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handler) verifyMFA(c *fiber.Ctx) error {
+	if _, err := httpx.Bind[MFAType](c, h.Binder); err != nil {
+		return err
+	}
+	if _, err := httpx.Bind[AssertionInput](c, h.Binder); err != nil {
+		return err
+	}
+	if err := h.Service.VerifyWebAuthn(c.UserContext(), request(c), cookieID(c), c.Body()); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
