@@ -10,7 +10,7 @@ type Settings struct {
 	// Origins are extra exact browser origins (scheme://host[:port]) allowed
 	// for CSRF and WebAuthn checks.
 	Origins           []string `json:"origins" validate:"max=32,dive,http_url"`
-	SignInRedirectURI string   `json:"signInRedirectUri" validate:"omitempty,http_url"`
+	SignInRedirectURI string   `json:"signInRedirectUri" validate:"omitempty,max=2048,startswith=/|http_url"`
 	SignUp            SignUp   `json:"signUp"`
 	Password          Password `json:"password"`
 	MFA               MFA      `json:"mfa"`

@@ -43,8 +43,8 @@ func RequestContext(timeout time.Duration) fiber.Handler {
 }
 
 // CSRF guards state-changing, cookie-authenticated calls (ARCHITECTURE §9):
-// they must carry a JSON body type (which a cross-site HTML form cannot send
-// without a CORS preflight) and, when the browser says where the request
+// a body, or any declared body type, must be JSON (which a cross-site HTML
+// form cannot send without a CORS preflight) and, when the browser says where the request
 // comes from, come from one of the tenant's origins. Requests without Origin
 // and Sec-Fetch-Site come from non-browser clients, which cookies do not
 // ride along with.
@@ -54,7 +54,9 @@ func CSRF(allowed func(c *fiber.Ctx, origin string) bool) fiber.Handler {
 		case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 			return c.Next()
 		}
-		if (len(c.Body()) > 0 || c.Method() != fiber.MethodDelete) && !IsJSON(c.Get(fiber.HeaderContentType)) {
+		// An HTML form always sends a Content-Type, even with an empty body;
+		// a bodiless fetch() (POST /submit) sends none.
+		if ct := c.Get(fiber.HeaderContentType); (ct != "" || len(c.Body()) > 0) && !IsJSON(ct) {
 			return ErrUnsupportedType
 		}
 		if origin := c.Get(fiber.HeaderOrigin); origin != "" {

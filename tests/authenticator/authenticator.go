@@ -51,6 +51,9 @@ type Authenticator struct {
 	RPIDOverride string
 	// Type is the credential's "type" member; default "public-key".
 	Type string
+	// CredentialID, when set, is the id of new credentials (see
+	// WithCredentialID).
+	CredentialID []byte
 
 	mu    sync.Mutex
 	creds []*Credential
@@ -91,6 +94,11 @@ func WithRPIDOverride(rpID string) Option { return func(a *Authenticator) { a.RP
 
 // WithType sets the credential "type" member, e.g. "WebAuthn".
 func WithType(typ string) Option { return func(a *Authenticator) { a.Type = typ } }
+
+// WithCredentialID makes the next credentials use id instead of a random
+// one, as a faulty or malicious authenticator might: for testing that a
+// relying party refuses a credential id it already knows.
+func WithCredentialID(id []byte) Option { return func(a *Authenticator) { a.CredentialID = id } }
 
 // New returns an Authenticator that reports user presence and verification,
 // is cross-platform over USB and uses "none" attestation.
@@ -296,6 +304,9 @@ func (a *Authenticator) Register(optionsJSON []byte, origin string) (*Credential
 	cred := &Credential{ID: make([]byte, 32), Alg: alg, RPID: rpID, UserHandle: userHandle, key: key}
 	if _, err := rand.Read(cred.ID); err != nil {
 		return nil, nil, err
+	}
+	if a.CredentialID != nil {
+		cred.ID = slices.Clone(a.CredentialID)
 	}
 	sel := opts.AuthenticatorSelection
 	cred.Discoverable = sel.ResidentKey == "required" || sel.ResidentKey == "preferred" ||
