@@ -92,6 +92,11 @@ func (s *Store) Create(ctx context.Context, k Kind, data []byte, ttl time.Durati
 	if ttl <= 0 {
 		ttl = k.TTL
 	}
+	// PEXPIRE with 0 or less deletes the key at once, so a missing lifetime
+	// would hand out the id of a document that no longer exists.
+	if ttl.Milliseconds() <= 0 {
+		return Doc{}, fmt.Errorf("session: create %s: lifetime %v is under 1ms", k.Prefix, ttl)
+	}
 	for range 3 { // a collision of 256-bit ids is only a safety net
 		id := NewID()
 		n, err := createScript.Run(ctx, s.rdb, []string{k.Key(id)}, data, ttl.Milliseconds()).Int()
@@ -207,27 +212,53 @@ func (s *Store) GetAndTouch(ctx context.Context, k Kind, id string, ttl time.Dur
 	return parse(id, hm.Val())
 }
 
-// Rotate moves a document to a new id, keeping its data and remaining TTL,
-// and deletes the old id. Ids live in different cluster slots, so this is a
-// copy then a delete rather than a RENAME; a crash between them leaves the
-// old id to expire.
+// takeScript removes a document and returns {v, doc, pttl}, or nil when
+// there is no live document. Taking it in one step means an update either
+// ran before (and is in what was taken) or fails after with ErrNotFound.
+var takeScript = redis.NewScript(`
+local vals = redis.call('HMGET', KEYS[1], 'v', 'doc')
+if not vals[1] or not vals[2] then return false end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 then return false end
+redis.call('DEL', KEYS[1])
+return {vals[1], vals[2], ttl}`)
+
+// restoreScript puts a taken document back, version included (a reset
+// version would let a stale compare-and-swap succeed), unless the key is
+// in use again.
+var restoreScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'doc', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`)
+
+// Rotate moves a document to a new id, keeping its data and remaining TTL.
+// Ids live in different cluster slots, so this cannot be one RENAME: the old
+// document is taken (read and deleted in one script), then created under a
+// new id. An update on the old id is therefore either carried over or fails
+// with ErrNotFound; it is never acknowledged and then lost. If the create
+// fails the old document is put back; a crash in between loses it, as a
+// crash may lose any ephemeral key (ARCHITECTURE §4).
 func (s *Store) Rotate(ctx context.Context, k Kind, id string) (Doc, error) {
-	cur, err := s.Get(ctx, k, id)
-	if err != nil {
-		return Doc{}, err
+	if !ValidID(id) {
+		return Doc{}, ErrNotFound
 	}
-	ttl, err := s.rdb.PTTL(ctx, k.Key(id)).Result()
+	vals, err := takeScript.Run(ctx, s.rdb, []string{k.Key(id)}).Slice()
+	if errors.Is(err, redis.Nil) {
+		return Doc{}, ErrNotFound
+	}
 	if err != nil {
 		return Doc{}, wrap("rotate", err)
 	}
-	if ttl <= 0 {
-		return Doc{}, ErrNotFound
-	}
-	doc, err := s.Create(ctx, k, cur.Data, ttl)
+	v, _ := vals[0].(string)
+	data, _ := vals[1].(string)
+	ttl, _ := vals[2].(int64)
+	doc, err := s.Create(ctx, k, []byte(data), time.Duration(ttl)*time.Millisecond)
 	if err != nil {
+		_ = restoreScript.Run(context.WithoutCancel(ctx), s.rdb, []string{k.Key(id)}, v, data, ttl).Err()
 		return Doc{}, err
 	}
-	return doc, s.Delete(ctx, k, id)
+	return doc, nil
 }
 
 // TTL returns a document's remaining lifetime.

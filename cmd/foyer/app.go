@@ -13,6 +13,7 @@ import (
 	"github.com/foyer-auth/foyer/tenant"
 	"github.com/foyer-auth/foyer/verification"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -51,6 +52,9 @@ func newApp(cfg config, d deps) *fiber.App {
 		DisableStartupMessage: true,
 		AppName:               "foyer",
 	})
+	// A panicking handler answers 500 through the ErrorHandler instead of
+	// taking the process down.
+	app.Use(recover.New())
 	binder := httpx.NewBinder()
 	tenants := tenant.NewStore(d.rdb, d.now)
 	resolver := tenant.NewResolver(tenants, cfg.TenantCache, cfg.Dev, d.now)

@@ -40,6 +40,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		d, err := time.ParseDuration(env(k, def))
 		if err != nil || d <= 0 {
 			problems = append(problems, fmt.Sprintf("%s: want a positive duration such as %s", k, def))
+			d, _ = time.ParseDuration(def) // reported once, here, not again by validate
 		}
 		return d
 	}
@@ -85,6 +86,17 @@ func (c config) validate() []string {
 	}
 	if c.BaseDomain != "" && (strings.ContainsAny(c.BaseDomain, ":/ ") || strings.HasPrefix(c.BaseDomain, ".")) {
 		p = append(p, fmt.Sprintf("FOYER_BASE_DOMAIN %q: want a domain name such as example.app", c.BaseDomain))
+	}
+	for _, d := range []struct {
+		flag string
+		d    time.Duration
+	}{
+		{"interaction-ttl", c.IxTTL}, {"request-timeout", c.ReqTimeout}, {"tenant-cache", c.TenantCache},
+		{"session-idle", c.SessionIdle}, {"session-absolute", c.SessionAbsolute},
+	} {
+		if d.d <= 0 {
+			p = append(p, fmt.Sprintf("-%s: want a positive duration", d.flag))
+		}
 	}
 	if c.AdminKey != "" && len(c.AdminKey) < 32 {
 		p = append(p, "FOYER_ADMIN_KEY: want at least 32 characters")

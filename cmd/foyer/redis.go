@@ -38,6 +38,9 @@ func redisOptions(raw string) (*redis.UniversalOptions, error) {
 		o.IsClusterMode = len(o.Addrs) > 1
 	}
 	o.DialTimeout = redisDialTimeout
+	// go-redis re-dials 5 times, 100 ms apart, by default: with Redis down
+	// that alone would hold a request for half a second.
+	o.DialerRetries = 1
 	o.ReadTimeout = redisIOTimeout
 	o.WriteTimeout = redisIOTimeout
 	o.PoolTimeout = redisIOTimeout

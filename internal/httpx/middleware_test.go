@@ -1,0 +1,86 @@
+package httpx_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/foyer-auth/foyer/internal/httpx"
+	"github.com/gofiber/fiber/v2"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCSRF(t *testing.T) {
+	const own = "https://app.example"
+	app, _ := newApp(t)
+	app.Use(httpx.CSRF(func(c *fiber.Ctx, origin string) bool { return origin == own }))
+	ok := func(c *fiber.Ctx) error { return c.SendStatus(fiber.StatusNoContent) }
+	app.Get("/x", ok)
+	app.Head("/x", ok)
+	app.Options("/x", ok)
+	app.Post("/x", ok)
+	app.Put("/x", ok)
+	app.Patch("/x", ok)
+	app.Delete("/x", ok)
+
+	const json = "application/json"
+	tests := []struct {
+		name   string
+		method string
+		ct     string
+		body   string
+		hdr    map[string]string
+		status int
+		code   string
+	}{
+		{"GET cross-site passes", http.MethodGet, "", "", map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, 204, ""},
+		{"HEAD passes", http.MethodHead, "", "", map[string]string{"Sec-Fetch-Site": "cross-site"}, 204, ""},
+		{"OPTIONS passes", http.MethodOptions, "", "", map[string]string{"Origin": "https://evil.example"}, 204, ""},
+		{"same origin", http.MethodPost, json, `{}`, map[string]string{"Origin": own, "Sec-Fetch-Site": "same-origin"}, 204, ""},
+		{"same origin json charset", http.MethodPut, json + "; charset=utf-8", `{}`, map[string]string{"Origin": own}, 204, ""},
+		{"same origin by fetch metadata", http.MethodPatch, json, `{}`, map[string]string{"Sec-Fetch-Site": "same-origin"}, 204, ""},
+		{"user-initiated navigation", http.MethodPost, json, `{}`, map[string]string{"Sec-Fetch-Site": "none"}, 204, ""},
+		{"non-browser client", http.MethodPost, json, `{}`, nil, 204, ""},
+		{"DELETE without body", http.MethodDelete, "", "", map[string]string{"Origin": own}, 204, ""},
+		// A bodiless fetch() (POST /submit) sends no Content-Type; the origin
+		// checks still apply to it.
+		{"bodiless POST same origin", http.MethodPost, "", "", map[string]string{"Origin": own}, 204, ""},
+		{"bodiless POST cross-site origin", http.MethodPost, "", "", map[string]string{"Origin": "https://evil.example"}, 403, "guard.cross_site_request"},
+		{"bodiless POST cross-site fetch metadata", http.MethodPost, "", "", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403, "guard.cross_site_request"},
+
+		{"cross-site origin", http.MethodPost, json, `{}`, map[string]string{"Origin": "https://evil.example"}, 403, "guard.cross_site_request"},
+		{"cross-site origin on PUT", http.MethodPut, json, `{}`, map[string]string{"Origin": "https://app.example.evil.example"}, 403, "guard.cross_site_request"},
+		{"http downgrade of own origin", http.MethodPost, json, `{}`, map[string]string{"Origin": "http://app.example"}, 403, "guard.cross_site_request"},
+		{"null origin", http.MethodPost, json, `{}`, map[string]string{"Origin": "null"}, 403, "guard.cross_site_request"},
+		{"origin with path", http.MethodPost, json, `{}`, map[string]string{"Origin": own + "/x"}, 403, "guard.cross_site_request"},
+		{"origin not a URL", http.MethodPost, json, `{}`, map[string]string{"Origin": "app.example"}, 403, "guard.cross_site_request"},
+		{"cross-site fetch metadata", http.MethodPost, json, `{}`, map[string]string{"Sec-Fetch-Site": "cross-site"}, 403, "guard.cross_site_request"},
+		{"same-site sibling", http.MethodPost, json, `{}`, map[string]string{"Sec-Fetch-Site": "same-site"}, 403, "guard.cross_site_request"},
+		{"cross-site DELETE", http.MethodDelete, "", "", map[string]string{"Origin": "https://evil.example"}, 403, "guard.cross_site_request"},
+
+		{"text/plain POST", http.MethodPost, "text/plain", `{}`, map[string]string{"Origin": own}, 415, "guard.invalid_content_type"},
+		{"text/plain POST cross-site", http.MethodPost, "text/plain", `{}`, map[string]string{"Sec-Fetch-Site": "cross-site"}, 415, "guard.invalid_content_type"},
+		{"form POST", http.MethodPost, "application/x-www-form-urlencoded", `a=b`, nil, 415, "guard.invalid_content_type"},
+		{"multipart POST", http.MethodPost, "multipart/form-data; boundary=x", "--x--", nil, 415, "guard.invalid_content_type"},
+		{"POST with body but no type", http.MethodPost, "", `{}`, nil, 415, "guard.invalid_content_type"},
+		{"form POST with empty body", http.MethodPost, "application/x-www-form-urlencoded", "", map[string]string{"Origin": own}, 415, "guard.invalid_content_type"},
+		{"DELETE with text body", http.MethodDelete, "text/plain", "x", nil, 415, "guard.invalid_content_type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(tt.method, "/x", strings.NewReader(tt.body))
+			if tt.ct != "" {
+				req.Header.Set("Content-Type", tt.ct)
+			}
+			for k, v := range tt.hdr {
+				req.Header.Set(k, v)
+			}
+			res := do(t, app, req)
+			require.Equal(t, tt.status, res.status, res.body)
+			if tt.code != "" {
+				require.Equal(t, tt.code, res.env["code"])
+			}
+		})
+	}
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs everything CI runs: vet, the race-enabled test suite against a real
+# redis-server, and a short run of every fuzz target.
+#
+#   FUZZTIME=30s scripts/test.sh     # longer fuzzing
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+# Tests that need Redis start their own redis-server (internal/redistest).
+if ! command -v redis-server >/dev/null 2>&1; then
+	echo "==> installing redis-server"
+	sudo=()
+	if [ "$(id -u)" -ne 0 ]; then
+		sudo=(sudo)
+	fi
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server
+	# The Debian package may start a system-wide server; tests never use it.
+	command -v redis-server >/dev/null
+fi
+redis-server --version
+
+echo "==> go vet"
+go vet ./...
+
+echo "==> go test -race"
+go test -race -count=1 -timeout 15m ./...
+
+# Every `func FuzzXxx(f *testing.F)` in a _test.go file, found afresh each
+# run so new targets are fuzzed without editing this script.
+echo "==> fuzz (${FUZZTIME:-10s} each)"
+found=0
+while IFS=: read -r file name; do
+	found=1
+	pkg="./$(dirname "$file")"
+	echo "--> ${pkg} ${name}"
+	go test -run='^$' -fuzz="^${name}\$" -fuzztime="${FUZZTIME:-10s}" "$pkg"
+done < <(grep -rHoE --include='*_test.go' --exclude-dir=.git --exclude-dir=vendor --exclude-dir=testdata \
+	'^func Fuzz[A-Za-z0-9_]*\(' . |
+	sed -E 's#^\./##; s#:func (Fuzz[A-Za-z0-9_]*)\($#:\1#' | sort -u)
+if [ "$found" -eq 0 ]; then
+	echo "no fuzz targets found"
+fi

@@ -1,0 +1,438 @@
+package session_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/foyer-auth/foyer/internal/redistest"
+	"github.com/foyer-auth/foyer/session"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+)
+
+// Every backend the store runs on passes the same suite (STYLE.md habit 12):
+// a real redis-server, and the embedded miniredis that cmd/foyer starts when
+// no FOYER_REDIS_URL is set.
+
+func TestConformanceRedisServer(t *testing.T) {
+	runConformance(t, func(t *testing.T) redis.UniversalClient {
+		t.Helper()
+		srv := redistest.Start(t)
+		return newClient(t, srv.Addr)
+	})
+}
+
+func TestConformanceMiniredis(t *testing.T) {
+	runConformance(t, func(t *testing.T) redis.UniversalClient {
+		t.Helper()
+		// As cmd/foyer/redis.go does: miniredis on a loopback port, reached
+		// over TCP by go-redis, not through any in-process shortcut.
+		mr := miniredis.NewMiniRedis()
+		require.NoError(t, mr.StartAddr("127.0.0.1:0"))
+		t.Cleanup(mr.Close)
+		return newClient(t, mr.Addr())
+	})
+}
+
+// newClient connects the way cmd/foyer does (a UniversalClient built from
+// options), with go-redis's default timeouts so that a slow race-detector
+// run does not turn into spurious ErrUnavailable.
+func newClient(t *testing.T, addr string) redis.UniversalClient {
+	t.Helper()
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{addr}, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = rdb.Close() })
+	require.NoError(t, rdb.Ping(t.Context()).Err())
+	return rdb
+}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+
+func runConformance(t *testing.T, newClient func(t *testing.T) redis.UniversalClient) {
+	t.Helper()
+	ix := session.Kind{Prefix: "ix", TTL: time.Hour}
+
+	setup := func(t *testing.T) (*session.Store, redis.UniversalClient) {
+		t.Helper()
+		rdb := newClient(t)
+		return session.NewStore(rdb), rdb
+	}
+	create := func(t *testing.T, s *session.Store, data string) session.Doc {
+		t.Helper()
+		doc, err := s.Create(t.Context(), ix, []byte(data), 0)
+		require.NoError(t, err)
+		return doc
+	}
+	pttl := func(t *testing.T, rdb redis.UniversalClient, id string) time.Duration {
+		t.Helper()
+		d, err := rdb.PTTL(t.Context(), ix.Key(id)).Result()
+		require.NoError(t, err)
+		return d
+	}
+	exists := func(t *testing.T, rdb redis.UniversalClient, id string) bool {
+		t.Helper()
+		n, err := rdb.Exists(t.Context(), ix.Key(id)).Result()
+		require.NoError(t, err)
+		return n == 1
+	}
+
+	t.Run("CreateGetRoundTrip", func(t *testing.T) {
+		s, _ := setup(t)
+		data := "{\"event\":\"SignIn\"}\x00\xff binary-safe"
+		doc := create(t, s, data)
+		require.Equal(t, int64(1), doc.Version)
+		require.Equal(t, data, string(doc.Data))
+
+		got, err := s.Get(t.Context(), ix, doc.ID)
+		require.NoError(t, err)
+		require.Equal(t, doc, got)
+	})
+
+	t.Run("IDsAreUniqueBase64URL", func(t *testing.T) {
+		s, _ := setup(t)
+		seen := map[string]bool{}
+		for range 200 {
+			doc := create(t, s, "x")
+			require.Regexp(t, idPattern, doc.ID)
+			raw, err := base64.RawURLEncoding.DecodeString(doc.ID)
+			require.NoError(t, err)
+			require.Len(t, raw, 32)
+			require.True(t, session.ValidID(doc.ID))
+			require.False(t, seen[doc.ID], "duplicate id %s", doc.ID)
+			seen[doc.ID] = true
+		}
+	})
+
+	t.Run("GetUnknownOrGarbage", func(t *testing.T) {
+		s, rdb := setup(t)
+		// A key that is not a well-formed document must not be readable
+		// through a garbage id either.
+		require.NoError(t, rdb.HSet(t.Context(), ix.Key("short"), "v", "1", "doc", "x").Err())
+		tests := []struct {
+			name string
+			id   string
+		}{
+			{"empty", ""},
+			{"unknown", session.NewID()},
+			{"too short", "short"},
+			{"too long", session.NewID() + "A"},
+			{"bad char", strings.Repeat("a", 42) + "+"},
+			{"hash tag break", strings.Repeat("a", 41) + "}{"},
+			{"padding", strings.Repeat("a", 42) + "="},
+			{"non-ascii", strings.Repeat("a", 41) + "é"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				_, err := s.Get(t.Context(), ix, tt.id)
+				require.ErrorIs(t, err, session.ErrNotFound)
+				_, err = s.GetAndTouch(t.Context(), ix, tt.id, time.Hour)
+				require.ErrorIs(t, err, session.ErrNotFound)
+				_, err = s.Update(t.Context(), ix, tt.id, func(session.Doc) ([]byte, error) { return []byte("y"), nil })
+				require.ErrorIs(t, err, session.ErrNotFound)
+			})
+		}
+	})
+
+	t.Run("UpdateBumpsVersion", func(t *testing.T) {
+		s, rdb := setup(t)
+		doc := create(t, s, "a")
+		for want := int64(2); want <= 4; want++ {
+			got, err := s.Update(t.Context(), ix, doc.ID, func(old session.Doc) ([]byte, error) {
+				require.Equal(t, want-1, old.Version)
+				return append(old.Data, 'b'), nil
+			})
+			require.NoError(t, err)
+			require.Equal(t, want, got.Version)
+		}
+		got, err := s.Get(t.Context(), ix, doc.ID)
+		require.NoError(t, err)
+		require.Equal(t, session.Doc{ID: doc.ID, Version: 4, Data: []byte("abbb")}, got)
+		v, err := rdb.HGet(t.Context(), ix.Key(doc.ID), "v").Result()
+		require.NoError(t, err)
+		require.Equal(t, "4", v)
+	})
+
+	t.Run("UpdateStaleVersionRetriesFromFreshRead", func(t *testing.T) {
+		s, _ := setup(t)
+		doc := create(t, s, "a")
+		calls := 0
+		got, err := s.UpdateFrom(t.Context(), ix, doc, func(old session.Doc) ([]byte, error) {
+			calls++
+			if calls == 1 {
+				// Another writer wins between our read and our write.
+				_, err := s.Update(t.Context(), ix, doc.ID, func(o session.Doc) ([]byte, error) { return append(o.Data, 'X'), nil })
+				require.NoError(t, err)
+			}
+			return append(old.Data, 'b'), nil
+		})
+		require.NoError(t, err)
+		require.Equal(t, 2, calls)
+		require.Equal(t, int64(3), got.Version)
+		require.Equal(t, "aXb", string(got.Data))
+	})
+
+	t.Run("UpdateDeletedNeverRecreates", func(t *testing.T) {
+		s, rdb := setup(t)
+		doc := create(t, s, "a")
+		require.NoError(t, s.Delete(t.Context(), ix, doc.ID))
+		_, err := s.Update(t.Context(), ix, doc.ID, func(old session.Doc) ([]byte, error) { return []byte("b"), nil })
+		require.ErrorIs(t, err, session.ErrNotFound)
+		require.False(t, exists(t, rdb, doc.ID))
+
+		// Deleted between the read and the compare-and-swap: the script
+		// must refuse, and the retry must find nothing.
+		doc = create(t, s, "a")
+		_, err = s.UpdateFrom(t.Context(), ix, doc, func(old session.Doc) ([]byte, error) {
+			require.NoError(t, rdb.Del(t.Context(), ix.Key(doc.ID)).Err())
+			return []byte("b"), nil
+		})
+		require.ErrorIs(t, err, session.ErrNotFound)
+		require.False(t, exists(t, rdb, doc.ID))
+	})
+
+	t.Run("ConcurrentUpdatesLoseNothing", func(t *testing.T) {
+		s, _ := setup(t)
+		doc := create(t, s, "[]")
+		const n = 100
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := range n {
+			wg.Go(func() {
+				_, err := s.Update(t.Context(), ix, doc.ID, func(old session.Doc) ([]byte, error) {
+					var items []int
+					if err := json.Unmarshal(old.Data, &items); err != nil {
+						return nil, err
+					}
+					return json.Marshal(append(items, i))
+				})
+				if err != nil {
+					errs <- fmt.Errorf("writer %d: %w", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		got, err := s.Get(t.Context(), ix, doc.ID)
+		require.NoError(t, err)
+		require.Equal(t, int64(n+1), got.Version)
+		var items []int
+		require.NoError(t, json.Unmarshal(got.Data, &items))
+		slices.Sort(items)
+		want := make([]int, n)
+		for i := range want {
+			want[i] = i
+		}
+		require.Equal(t, want, items)
+	})
+
+	t.Run("NoChangeKeepsVersion", func(t *testing.T) {
+		s, rdb := setup(t)
+		doc := create(t, s, "a")
+		got, err := s.Update(t.Context(), ix, doc.ID, func(old session.Doc) ([]byte, error) {
+			return nil, fmt.Errorf("nothing to do: %w", session.ErrNoChange)
+		})
+		require.NoError(t, err)
+		require.Equal(t, doc, got)
+		v, err := rdb.HGet(t.Context(), ix.Key(doc.ID), "v").Result()
+		require.NoError(t, err)
+		require.Equal(t, "1", v)
+	})
+
+	t.Run("UpdateErrorWritesNothing", func(t *testing.T) {
+		s, rdb := setup(t)
+		doc := create(t, s, "a")
+		boom := errors.New("boom")
+		_, err := s.Update(t.Context(), ix, doc.ID, func(session.Doc) ([]byte, error) { return []byte("b"), boom })
+		require.ErrorIs(t, err, boom)
+		vals, err := rdb.HMGet(t.Context(), ix.Key(doc.ID), "v", "doc").Result()
+		require.NoError(t, err)
+		require.Equal(t, []any{"1", "a"}, vals)
+	})
+
+	t.Run("TTLSetAtCreateAndKeptByUpdate", func(t *testing.T) {
+		s, rdb := setup(t)
+		doc := create(t, s, "a")
+		ttl := pttl(t, rdb, doc.ID)
+		require.Greater(t, ttl, 59*time.Minute)
+		require.LessOrEqual(t, ttl, time.Hour)
+
+		explicit, err := s.Create(t.Context(), ix, []byte("a"), 90*time.Second)
+		require.NoError(t, err)
+		ttl = pttl(t, rdb, explicit.ID)
+		require.Greater(t, ttl, 80*time.Second)
+		require.LessOrEqual(t, ttl, 90*time.Second)
+
+		// Shorten the remaining life, as time passing would: an update
+		// must neither reset it to the kind's TTL nor remove it.
+		require.NoError(t, rdb.PExpire(t.Context(), ix.Key(doc.ID), 7*time.Second).Err())
+		_, err = s.Update(t.Context(), ix, doc.ID, func(old session.Doc) ([]byte, error) { return []byte("b"), nil })
+		require.NoError(t, err)
+		ttl = pttl(t, rdb, doc.ID)
+		require.Greater(t, ttl, time.Duration(0), "update removed the TTL")
+		require.LessOrEqual(t, ttl, 7*time.Second, "update reset the TTL")
+
+		got, err := s.TTL(t.Context(), ix, doc.ID)
+		require.NoError(t, err)
+		require.LessOrEqual(t, got, 7*time.Second)
+		require.Greater(t, got, time.Duration(0))
+	})
+
+	t.Run("CreateRefusesNoLifetime", func(t *testing.T) {
+		s, rdb := setup(t)
+		_, err := s.Create(t.Context(), session.Kind{Prefix: "ix"}, []byte("a"), 0)
+		require.Error(t, err)
+		_, err = s.Create(t.Context(), ix, []byte("a"), 500*time.Microsecond)
+		require.Error(t, err)
+		keys, err := rdb.Keys(t.Context(), "*").Result()
+		require.NoError(t, err)
+		require.Empty(t, keys)
+	})
+
+	t.Run("RotateMovesDocument", func(t *testing.T) {
+		s, rdb := setup(t)
+		doc := create(t, s, "a")
+		_, err := s.Update(t.Context(), ix, doc.ID, func(session.Doc) ([]byte, error) { return []byte("payload"), nil })
+		require.NoError(t, err)
+		require.NoError(t, rdb.PExpire(t.Context(), ix.Key(doc.ID), 7*time.Second).Err())
+
+		rotated, err := s.Rotate(t.Context(), ix, doc.ID)
+		require.NoError(t, err)
+		require.NotEqual(t, doc.ID, rotated.ID)
+		require.Regexp(t, idPattern, rotated.ID)
+		require.Equal(t, "payload", string(rotated.Data))
+
+		got, err := s.Get(t.Context(), ix, rotated.ID)
+		require.NoError(t, err)
+		require.Equal(t, "payload", string(got.Data))
+		_, err = s.Get(t.Context(), ix, doc.ID)
+		require.ErrorIs(t, err, session.ErrNotFound)
+		require.False(t, exists(t, rdb, doc.ID))
+
+		ttl := pttl(t, rdb, rotated.ID)
+		require.Greater(t, ttl, 5*time.Second)
+		require.LessOrEqual(t, ttl, 7*time.Second)
+
+		_, err = s.Rotate(t.Context(), ix, doc.ID)
+		require.ErrorIs(t, err, session.ErrNotFound)
+	})
+
+	t.Run("RotateLosesNoConcurrentUpdate", func(t *testing.T) {
+		s, _ := setup(t)
+		// An update that reports success on the old id must be in the
+		// rotated document; one that comes too late must fail, not vanish.
+		for round := range 20 {
+			doc := create(t, s, "[]")
+			var wg sync.WaitGroup
+			stop := make(chan struct{})
+			acked := make(chan int, 1000)
+			for w := range 4 {
+				wg.Go(func() {
+					for i := 0; ; i++ {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						item := w*1000 + i
+						_, err := s.Update(t.Context(), ix, doc.ID, func(old session.Doc) ([]byte, error) {
+							var items []int
+							if err := json.Unmarshal(old.Data, &items); err != nil {
+								return nil, err
+							}
+							return json.Marshal(append(items, item))
+						})
+						if errors.Is(err, session.ErrNotFound) {
+							return
+						}
+						if err != nil {
+							t.Errorf("update: %v", err)
+							return
+						}
+						acked <- item
+					}
+				})
+			}
+			time.Sleep(time.Duration(round%5) * time.Millisecond)
+			rotated, err := s.Rotate(t.Context(), ix, doc.ID)
+			close(stop)
+			wg.Wait()
+			close(acked)
+			require.NoError(t, err)
+			got, err := s.Get(t.Context(), ix, rotated.ID)
+			require.NoError(t, err)
+			var items []int
+			require.NoError(t, json.Unmarshal(got.Data, &items))
+			for item := range acked {
+				require.Contains(t, items, item, "round %d: acknowledged update lost by Rotate", round)
+			}
+		}
+	})
+
+	t.Run("GetAndTouchExtendsTTL", func(t *testing.T) {
+		s, rdb := setup(t)
+		doc, err := s.Create(t.Context(), ix, []byte("a"), 10*time.Second)
+		require.NoError(t, err)
+		got, err := s.GetAndTouch(t.Context(), ix, doc.ID, 2*time.Hour)
+		require.NoError(t, err)
+		require.Equal(t, doc, got)
+		ttl := pttl(t, rdb, doc.ID)
+		require.Greater(t, ttl, time.Hour+59*time.Minute)
+		require.LessOrEqual(t, ttl, 2*time.Hour)
+
+		require.NoError(t, s.Touch(t.Context(), ix, doc.ID, 30*time.Second))
+		ttl = pttl(t, rdb, doc.ID)
+		require.LessOrEqual(t, ttl, 30*time.Second)
+		require.Greater(t, ttl, 20*time.Second)
+
+		// Touching what is gone creates nothing.
+		gone := session.NewID()
+		_, err = s.GetAndTouch(t.Context(), ix, gone, time.Hour)
+		require.ErrorIs(t, err, session.ErrNotFound)
+		require.False(t, exists(t, rdb, gone))
+	})
+
+	t.Run("DeleteIdempotent", func(t *testing.T) {
+		s, rdb := setup(t)
+		doc := create(t, s, "a")
+		other := create(t, s, "b")
+		require.NoError(t, s.Delete(t.Context(), ix, doc.ID))
+		require.False(t, exists(t, rdb, doc.ID))
+		require.NoError(t, s.Delete(t.Context(), ix, doc.ID))
+		require.NoError(t, s.Delete(t.Context(), ix, "garbage"))
+		require.NoError(t, s.Delete(t.Context(), ix, session.NewID()))
+		_, err := s.Get(t.Context(), ix, doc.ID)
+		require.ErrorIs(t, err, session.ErrNotFound)
+		require.True(t, exists(t, rdb, other.ID), "deleting one document touched another")
+	})
+
+	t.Run("KeyLayout", func(t *testing.T) {
+		s, rdb := setup(t)
+		for _, k := range []session.Kind{ix, {Prefix: "sess", TTL: time.Hour}} {
+			doc, err := s.Create(t.Context(), k, []byte(`{"a":1}`), 0)
+			require.NoError(t, err)
+			want := "foyer:" + k.Prefix + ":{" + doc.ID + "}"
+			require.Equal(t, want, k.Key(doc.ID))
+
+			keys, err := rdb.Keys(t.Context(), "foyer:"+k.Prefix+":*").Result()
+			require.NoError(t, err)
+			require.Equal(t, []string{want}, keys)
+			typ, err := rdb.Type(t.Context(), want).Result()
+			require.NoError(t, err)
+			require.Equal(t, "hash", typ)
+			fields, err := rdb.HGetAll(t.Context(), want).Result()
+			require.NoError(t, err)
+			require.Equal(t, map[string]string{"v": "1", "doc": `{"a":1}`}, fields)
+		}
+	})
+}
