@@ -2,6 +2,7 @@ package interaction
 
 import (
 	"github.com/foyer-auth/foyer/internal/httpx"
+	"github.com/foyer-auth/foyer/verification"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -31,7 +32,7 @@ type MissingProfileDetails struct {
 
 // PasswordDetails are the details of password.rejected.
 type PasswordDetails struct {
-	Issues any `json:"issues"`
+	Issues []verification.PasswordIssue `json:"issues"`
 }
 
 // MFADetails are the details of the MFA errors.

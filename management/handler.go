@@ -156,6 +156,7 @@ func (h *Handler) mergeSettings(s *tenant.Settings, raw json.RawMessage) error {
 	if err != nil {
 		return httpx.PrefixFields(err, "settings.")
 	}
+	merged.Normalize()
 	*s = merged
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"strconv"
 	"time"
 
@@ -78,14 +79,17 @@ redis.call('HSET', KEYS[1], 'v', '1', 'doc', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`)
 
-// casScript replaces doc and bumps v only if v is still ARGV[1]. A key that
-// is gone has no v, so a late update never resurrects it. The TTL is kept.
+// casScript replaces doc and bumps v only if v is still ARGV[1], answering
+// {1, newVersion}. Otherwise it answers {0, v, doc}: the current document,
+// so a retry needs no separate read; or {0} when the key is gone, so a late
+// update never resurrects it. The TTL is kept.
 var casScript = redis.NewScript(`
-local v = redis.call('HGET', KEYS[1], 'v')
-if v ~= ARGV[1] then return -1 end
-local nv = tonumber(v) + 1
+local cur = redis.call('HMGET', KEYS[1], 'v', 'doc')
+if not cur[1] then return {0} end
+if cur[1] ~= ARGV[1] then return {0, cur[1], cur[2]} end
+local nv = tonumber(cur[1]) + 1
 redis.call('HSET', KEYS[1], 'v', nv, 'doc', ARGV[2])
-return nv`)
+return {1, nv}`)
 
 // Create stores data under a new id with the kind's TTL (or ttl when > 0).
 func (s *Store) Create(ctx context.Context, k Kind, data []byte, ttl time.Duration) (Doc, error) {
@@ -139,14 +143,15 @@ func parse(id string, vals []any) (Doc, error) {
 // as it is; Update then returns the current document and no error.
 var ErrNoChange = errors.New("session: no change")
 
-// maxAttempts bounds retries of a lost compare-and-swap. Each retry is a
-// fresh read, so even under heavy contention progress is made by somebody.
-const maxAttempts = 64
+// maxAttempts bounds retries of a lost compare-and-swap; the request
+// deadline usually ends them first. Each retry starts from the document the
+// failed write saw, so some writer always succeeds.
+const maxAttempts = 1000
 
 // Update applies fn to the current document and writes the result with
-// compare-and-swap on the version, re-reading and re-applying fn when another
-// writer got there first. fn must be a pure function of its input (it may
-// run several times). It returns the document as written.
+// compare-and-swap on the version, re-applying fn to the newer document when
+// another writer got there first. fn must be a pure function of its input
+// (it may run several times). It returns the document as written.
 func (s *Store) Update(ctx context.Context, k Kind, id string, fn func(old Doc) ([]byte, error)) (Doc, error) {
 	cur, err := s.Get(ctx, k, id)
 	if err != nil {
@@ -166,18 +171,27 @@ func (s *Store) UpdateFrom(ctx context.Context, k Kind, cur Doc, fn func(old Doc
 		if err != nil {
 			return Doc{}, err
 		}
-		nv, err := casScript.Run(ctx, s.rdb, []string{k.Key(cur.ID)}, cur.Version, data).Int64()
+		res, err := casScript.Run(ctx, s.rdb, []string{k.Key(cur.ID)}, cur.Version, data).Slice()
 		if err != nil {
 			return Doc{}, wrap("update", err)
 		}
-		if nv > 0 {
+		if ok, _ := res[0].(int64); ok == 1 {
+			nv, _ := res[1].(int64)
 			return Doc{ID: cur.ID, Version: nv, Data: data}, nil
 		}
-		if attempt+1 >= maxAttempts {
+		if len(res) < 3 {
+			return Doc{}, ErrNotFound
+		}
+		if cur, err = parse(cur.ID, res[1:]); err != nil {
+			return Doc{}, err
+		}
+		if attempt+1 >= maxAttempts || ctx.Err() != nil {
 			return Doc{}, ErrConflict
 		}
-		if cur, err = s.Get(ctx, k, cur.ID); err != nil {
-			return Doc{}, err
+		if attempt >= 2 {
+			// Many writers on one document: spread them out a little so
+			// that they stop colliding.
+			time.Sleep(time.Duration(mrand.Int64N(int64(min(attempt, 20)) * int64(100*time.Microsecond))))
 		}
 	}
 }

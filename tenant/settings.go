@@ -10,7 +10,7 @@ type Settings struct {
 	// Origins are extra exact browser origins (scheme://host[:port]) allowed
 	// for CSRF and WebAuthn checks.
 	Origins           []string `json:"origins" validate:"max=32,dive,http_url"`
-	SignInRedirectURI string   `json:"signInRedirectUri" validate:"omitempty,max=2048,startswith=/|http_url"`
+	SignInRedirectURI string   `json:"signInRedirectUri" validate:"omitempty,max=2048,redirect_uri"`
 	SignUp            SignUp   `json:"signUp"`
 	Password          Password `json:"password"`
 	MFA               MFA      `json:"mfa"`
@@ -74,5 +74,19 @@ func DefaultSettings() Settings {
 			Hints:            []string{},
 			Extensions:       PasskeyExtension{CredProps: true},
 		},
+	}
+}
+
+// Normalize replaces absent lists with empty ones, so that a client that
+// sent null reads back [] rather than null.
+func (s *Settings) Normalize() {
+	if s.Origins == nil {
+		s.Origins = []string{}
+	}
+	if s.SignUp.Identifiers == nil {
+		s.SignUp.Identifiers = []string{}
+	}
+	if s.Passkey.Hints == nil {
+		s.Passkey.Hints = []string{}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"net/url"
 	"reflect"
 	"strings"
 
@@ -33,6 +34,16 @@ func NewBinder() *Binder {
 			return f.Name
 		}
 		return name
+	})
+	// redirect_uri: an absolute http(s) URL, or a path on this host ("/x",
+	// never "//x" or "/\x", which browsers treat as another host).
+	_ = v.RegisterValidation("redirect_uri", func(fl validator.FieldLevel) bool {
+		s := fl.Field().String()
+		if strings.HasPrefix(s, "/") {
+			return !strings.HasPrefix(s, "//") && !strings.HasPrefix(s, "/\\")
+		}
+		u, err := url.Parse(s)
+		return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 	})
 	return &Binder{v: v}
 }

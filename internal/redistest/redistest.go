@@ -26,8 +26,9 @@ type Server struct {
 	dir  string
 	args []string
 
-	mu  sync.Mutex
-	cmd *exec.Cmd
+	mu       sync.Mutex
+	cmd      *exec.Cmd
+	waitDone chan struct{} // closed when cmd has exited
 }
 
 // URL is the redis:// URL of the server.
@@ -44,15 +45,25 @@ func Start(tb testing.TB, extra ...string) *Server {
 		}
 		tb.Skip("redis-server not found on PATH; install it (apt-get install redis-server) to run this test")
 	}
-	port, err := freePort()
-	if err != nil {
-		tb.Fatalf("free port: %v", err)
+	s := &Server{dir: tb.TempDir()}
+	// The free port may be taken by another process before redis-server
+	// binds it; then try another.
+	var lastErr error
+	for range 3 {
+		port, err := freePort()
+		if err != nil {
+			tb.Fatalf("free port: %v", err)
+		}
+		s.Addr = "127.0.0.1:" + strconv.Itoa(port)
+		s.args = append([]string{bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
+			"--save", "", "--appendonly", "no", "--dir", s.dir, "--protected-mode", "no"}, extra...)
+		if lastErr = s.Restart(); lastErr == nil {
+			break
+		}
+		s.Kill()
 	}
-	s := &Server{Addr: "127.0.0.1:" + strconv.Itoa(port), dir: tb.TempDir()}
-	s.args = append([]string{bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
-		"--save", "", "--appendonly", "no", "--dir", s.dir, "--protected-mode", "no"}, extra...)
-	if err := s.Restart(); err != nil {
-		tb.Fatalf("start redis-server: %v", err)
+	if lastErr != nil {
+		tb.Fatalf("start redis-server: %v", lastErr)
 	}
 	tb.Cleanup(s.Stop)
 	return s
@@ -66,13 +77,11 @@ func (s *Server) Stop() {
 		return
 	}
 	_ = s.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = s.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-s.waitDone:
 	case <-time.After(5 * time.Second):
 		_ = s.cmd.Process.Kill()
-		<-done
+		<-s.waitDone
 	}
 	s.cmd = nil
 }
@@ -85,7 +94,7 @@ func (s *Server) Kill() {
 		return
 	}
 	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
+	<-s.waitDone
 	s.cmd = nil
 }
 
@@ -107,13 +116,21 @@ func (s *Server) Restart() error {
 		return err
 	}
 	s.cmd = cmd
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	s.waitDone = exited
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for ctx.Err() == nil {
 		if ping(s.Addr) {
 			return nil
 		}
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-exited:
+			s.cmd = nil
+			return fmt.Errorf("redis-server on %s exited at start (see %s)", s.Addr, filepath.Join(s.dir, "redis.log"))
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 	return fmt.Errorf("redis-server on %s did not answer PING", s.Addr)
 }

@@ -1,0 +1,229 @@
+package tests
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+const goodPassword = "correct horse battery staple 7"
+
+func TestRegisterSignOutSignInAgain(t *testing.T) {
+	f := startFoyer(t, nil)
+	c := f.Demo()
+
+	r := c.Do(t, http.MethodGet, "/api/session", nil)
+	requireError(t, r, http.StatusUnauthorized, "session.unauthorized")
+
+	ix := open(t, c, "Register")
+	r = c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{
+		"username": "Alice", "email": "Alice@Example.com", "password": goodPassword,
+	})
+	require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
+	var st struct {
+		Event   string   `json:"event"`
+		Missing []string `json:"missing"`
+		Profile struct {
+			Username    string `json:"username"`
+			PasswordSet bool   `json:"passwordSet"`
+		} `json:"profile"`
+	}
+	c.Do(t, http.MethodGet, "/api/interaction", nil).JSON(t, &st)
+	require.Equal(t, "Register", st.Event)
+	require.Empty(t, st.Missing)
+	require.True(t, st.Profile.PasswordSet)
+
+	sid := submitOK(t, c)
+	n, err := f.Redis.Exists(t.Context(), ixKey(ix)).Result()
+	require.NoError(t, err)
+	require.Zero(t, n, "the interaction must be gone after submit")
+
+	var sess struct {
+		User struct {
+			ID           string `json:"id"`
+			Username     string `json:"username"`
+			PrimaryEmail string `json:"primaryEmail"`
+		} `json:"user"`
+		AuthTime time.Time `json:"authTime"`
+		Methods  []string  `json:"methods"`
+	}
+	r = c.Do(t, http.MethodGet, "/api/session", nil)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r.JSON(t, &sess)
+	require.Equal(t, "Alice", sess.User.Username)
+	require.Equal(t, "alice@example.com", sess.User.PrimaryEmail)
+	require.Equal(t, []string{"password"}, sess.Methods)
+	require.WithinDuration(t, time.Now(), sess.AuthTime, time.Minute)
+
+	signOut(t, c)
+	n, err = f.Redis.Exists(t.Context(), "foyer:sess:{"+sid+"}").Result()
+	require.NoError(t, err)
+	require.Zero(t, n, "sign-out must delete the login session")
+	requireError(t, c.Do(t, http.MethodGet, "/api/session", nil), http.StatusUnauthorized, "session.unauthorized")
+
+	for _, id := range []struct{ kind, value string }{{"username", "alice"}, {"email", "ALICE@example.com"}} {
+		r = signIn(t, c, id.kind, id.value, goodPassword)
+		require.Equal(t, http.StatusNoContent, r.Status, "sign in by %s: %s", id.kind, r.Body)
+		submitOK(t, c)
+		r = c.Do(t, http.MethodGet, "/api/session", nil)
+		require.Equal(t, http.StatusOK, r.Status)
+		r.JSON(t, &sess)
+		require.Equal(t, "Alice", sess.User.Username)
+		signOut(t, c)
+	}
+	requireNoSecretInRedis(t, f, goodPassword)
+}
+
+func TestSignUpRules(t *testing.T) {
+	f := startFoyer(t, nil)
+	c := f.Demo()
+	open(t, c, "Register")
+
+	r := c.Do(t, http.MethodPost, "/api/interaction/submit", nil)
+	e := requireError(t, r, http.StatusUnprocessableEntity, "user.missing_profile")
+	require.JSONEq(t, `{"missingProfile":["username","password"]}`, string(e.Details))
+
+	for _, tt := range []struct{ password, issue string }{
+		{"Xq7!zp", "password_rejected.too_short"},
+		{"password1", "password_rejected.too_guessable"},
+		{"bob-the-builder", "password_rejected.too_guessable"},
+	} {
+		r = c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "bob", "password": tt.password})
+		e = requireError(t, r, http.StatusUnprocessableEntity, "password.rejected")
+		require.Contains(t, string(e.Details), tt.issue, "password %q", tt.password)
+		require.NotContains(t, string(r.Body), tt.password, "the answer must not echo the password")
+	}
+
+	r = c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "9lives"})
+	e = requireError(t, r, http.StatusBadRequest, "guard.invalid_input")
+	require.Equal(t, "username", e.Fields(t)[0].Field)
+
+	r = c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "bob"})
+	require.Equal(t, http.StatusNoContent, r.Status)
+	r = c.Do(t, http.MethodPost, "/api/interaction/submit", nil)
+	e = requireError(t, r, http.StatusUnprocessableEntity, "user.missing_profile")
+	require.JSONEq(t, `{"missingProfile":["password"]}`, string(e.Details))
+
+	// Taken identifiers are refused with Logto's codes, case-insensitively.
+	signUp(t, f.Demo(), "carol", "carol@example.com", goodPassword)
+	open(t, c, "Register")
+	r = c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "CAROL"})
+	requireError(t, r, http.StatusUnprocessableEntity, "user.username_already_in_use")
+	r = c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"email": "Carol@example.com"})
+	requireError(t, r, http.StatusUnprocessableEntity, "user.email_already_in_use")
+
+	// Sign-in before identifying: submit says what is missing.
+	open(t, c, "SignIn")
+	requireError(t, c.Do(t, http.MethodPost, "/api/interaction/submit", nil), http.StatusNotFound, "session.identifier_not_found")
+}
+
+// Unknown users and wrong passwords must be indistinguishable: same status,
+// code and message, and about the same time (a dummy hash is verified for
+// unknown users).
+func TestWrongPasswordAndUnknownUserLookAlike(t *testing.T) {
+	f := startFoyer(t, nil)
+	const users, tries = 4, 5 // 5 tries per identifier stay under its limit
+	for i := range users {
+		signUp(t, f.Demo(), "user"+strconv.Itoa(i), "", goodPassword)
+	}
+	measure := func(name func(i int) string) ([]time.Duration, []Envelope) {
+		var ds []time.Duration
+		var es []Envelope
+		for i := range users * tries {
+			c := f.Demo()
+			open(t, c, "SignIn")
+			t0 := time.Now()
+			r := identify(t, c, map[string]any{"username": name(i % users), "password": "wrong password " + strconv.Itoa(i)})
+			ds = append(ds, time.Since(t0))
+			require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
+			es = append(es, r.Error(t))
+		}
+		return ds, es
+	}
+	// Interleave the two kinds so that machine noise hits both alike.
+	wrongD, wrongE := measure(func(i int) string { return "user" + strconv.Itoa(i) })
+	unknownD, unknownE := measure(func(i int) string { return "nobody" + strconv.Itoa(i) })
+	for i := range wrongE {
+		require.Equal(t, wrongE[0], wrongE[i])
+		require.Equal(t, wrongE[0], unknownE[i], "unknown user and wrong password must answer alike")
+	}
+	require.Equal(t, "session.invalid_credentials", wrongE[0].Code)
+	mw, mu := median(wrongD), median(unknownD)
+	ratio := float64(mw) / float64(mu)
+	t.Logf("median wrong password %v, unknown user %v (ratio %.2f)", mw, mu, ratio)
+	require.InDelta(t, 1.0, ratio, 0.25, "medians must be within 25%% of each other")
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func TestSixthWrongPasswordIsLimited(t *testing.T) {
+	f := startFoyer(t, nil)
+	signUp(t, f.Demo(), "dave", "", goodPassword)
+	signUp(t, f.Demo(), "erin", "", goodPassword)
+
+	c := f.Demo()
+	for i := range 5 {
+		r := signIn(t, c, "username", "dave", "not the password "+strconv.Itoa(i))
+		requireError(t, r, http.StatusUnprocessableEntity, "session.invalid_credentials")
+	}
+	r := signIn(t, c, "username", "dave", "not the password 6")
+	requireError(t, r, http.StatusTooManyRequests, "session.verification_blocked_too_many_attempts")
+	retry, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	require.NoError(t, err, "Retry-After %q", r.Header.Get("Retry-After"))
+	require.True(t, retry > 0 && retry <= 15*60, "Retry-After %d", retry)
+
+	// Blocked even with the right password, and for any spelling of it.
+	requireError(t, signIn(t, c, "username", "DAVE", goodPassword), http.StatusTooManyRequests, "session.verification_blocked_too_many_attempts")
+
+	// Another identifier is unaffected.
+	r = signIn(t, c, "username", "erin", goodPassword)
+	require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
+	submitOK(t, c)
+}
+
+func TestConcurrentRegistrationsOfOneUsername(t *testing.T) {
+	f := startFoyer(t, nil)
+	const n = 50
+	clients := make([]*Client, n)
+	for i := range clients {
+		clients[i] = f.Demo()
+		open(t, clients[i], "Register")
+		r := clients[i].Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{
+			"username": "frank", "password": fmt.Sprintf("%s %d", goodPassword, i),
+		})
+		require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
+	}
+	var wg sync.WaitGroup
+	statuses := make([]*Response, n)
+	for i, c := range clients {
+		wg.Go(func() {
+			r, err := c.TryDo(http.MethodPost, "/api/interaction/submit", nil)
+			if err == nil {
+				statuses[i] = r
+			}
+		})
+	}
+	wg.Wait()
+	created := 0
+	for _, r := range statuses {
+		require.NotNil(t, r)
+		if r.Status == http.StatusOK {
+			created++
+			continue
+		}
+		requireError(t, r, http.StatusUnprocessableEntity, "user.username_already_in_use")
+	}
+	require.Equal(t, 1, created, "exactly one registration must win")
+	require.Len(t, f.scanKeys(t, "foyer:t:*:user:*"), 1, "exactly one user in Redis")
+	require.Len(t, f.scanKeys(t, "foyer:t:*:idx:username:*"), 1)
+}
