@@ -2,9 +2,9 @@ package interaction
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/goccy/go-json"
 	"time"
 
 	"github.com/foyer-auth/foyer/account"
@@ -80,15 +80,26 @@ func (s *Service) update(ctx context.Context, t *tenant.Tenant, id string, fn fu
 // mutate adapts fn to session.Store's update function: decode, check the
 // tenant, apply, encode.
 func (s *Service) mutate(t *tenant.Tenant, fn func(ix *Interaction) error) func(session.Doc) ([]byte, error) {
+	return s.mutateFrom(t, nil, session.Doc{}, fn)
+}
+
+// mutateFrom is mutate for a caller that has just decoded ix from loaded:
+// the first attempt, if it sees that same version, reuses ix instead of
+// decoding it again (a retry always decodes the newer document).
+func (s *Service) mutateFrom(t *tenant.Tenant, ix *Interaction, loaded session.Doc, fn func(ix *Interaction) error) func(session.Doc) ([]byte, error) {
 	return func(old session.Doc) ([]byte, error) {
-		ix, err := decode(t, old)
-		if err != nil {
+		cur := ix
+		ix = nil
+		if cur == nil || old.Version != loaded.Version {
+			var err error
+			if cur, err = decode(t, old); err != nil {
+				return nil, err
+			}
+		}
+		if err := fn(cur); err != nil {
 			return nil, err
 		}
-		if err := fn(ix); err != nil {
-			return nil, err
-		}
-		return json.Marshal(ix)
+		return json.Marshal(cur)
 	}
 }
 

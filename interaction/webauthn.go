@@ -77,7 +77,7 @@ func (s *Service) BeginRegistration(ctx context.Context, r Request, id string) (
 	if err != nil {
 		return nil, err
 	}
-	if err := s.keepCeremony(ctx, r, doc, ix.Subject.Handle, Ceremony{Kind: kindRegistration, Challenge: c.Challenge, Session: c.Session}); err != nil {
+	if err := s.keepCeremony(ctx, r, ix, doc, ix.Subject.Handle, Ceremony{Kind: kindRegistration, Challenge: c.Challenge, Session: c.Session}); err != nil {
 		return nil, err
 	}
 	return c.Options, nil
@@ -102,7 +102,7 @@ func (s *Service) BeginAuthentication(ctx context.Context, r Request, id string)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.keepCeremony(ctx, r, doc, handle, Ceremony{Kind: kindAuthentication, Challenge: c.Challenge, Session: c.Session}); err != nil {
+	if err := s.keepCeremony(ctx, r, ix, doc, handle, Ceremony{Kind: kindAuthentication, Challenge: c.Challenge, Session: c.Session}); err != nil {
 		return nil, err
 	}
 	return c.Options, nil
@@ -111,8 +111,8 @@ func (s *Service) BeginAuthentication(ctx context.Context, r Request, id string)
 // keepCeremony records a new ceremony, replacing (and so spending) any
 // earlier one. The subject must not have changed since the options were
 // built from it.
-func (s *Service) keepCeremony(ctx context.Context, r Request, doc session.Doc, handle []byte, c Ceremony) error {
-	_, err := s.Store.UpdateFrom(ctx, s.Kind, doc, s.mutate(r.Tenant, func(cur *Interaction) error {
+func (s *Service) keepCeremony(ctx context.Context, r Request, ix *Interaction, doc session.Doc, handle []byte, c Ceremony) error {
+	_, err := s.Store.UpdateFrom(ctx, s.Kind, doc, s.mutateFrom(r.Tenant, ix, doc, func(cur *Interaction) error {
 		var curHandle []byte
 		if cur.Subject != nil && (cur.UserID != "" || cur.Event == Register) {
 			curHandle = cur.Subject.Handle

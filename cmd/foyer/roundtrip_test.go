@@ -153,3 +153,27 @@ func BenchmarkInteraction(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRegistrationOptionsParallel drives the perf anchor's call from
+// many clients at once, as wrk does, for profiling the server under load.
+func BenchmarkRegistrationOptionsParallel(b *testing.B) {
+	h := newHotPath(b)
+	ids := make([]string, 64)
+	for i := range ids {
+		ids[i] = h.open(b)
+		h.call(b, http.MethodPatch, "/api/interaction/profile", `{"username":"u`+strings.Repeat("x", i%7)+`"}`, ids[i])
+	}
+	h.client.Transport = &http.Transport{MaxIdleConnsPerHost: 128}
+	var next atomic.Int64
+	b.SetParallelism(32)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		id := ids[next.Add(1)%int64(len(ids))]
+		for pb.Next() {
+			if status, _, _ := h.call(b, http.MethodPost, "/api/interaction/verification/webauthn-registration", `{}`, id); status != http.StatusOK {
+				b.Errorf("status %d", status)
+				return
+			}
+		}
+	})
+}
