@@ -23,7 +23,35 @@ type User struct {
 
 // MFAFactors are the user's second factors.
 type MFAFactors struct {
-	WebAuthn []Credential `json:"webauthn,omitempty"`
+	WebAuthn    []Credential `json:"webauthn,omitempty"`
+	TOTP        *TOTP        `json:"totp,omitempty"`
+	BackupCodes []BackupCode `json:"backupCodes,omitempty"`
+}
+
+// TOTP is an RFC 6238 authenticator app binding. The secret is sealed
+// (AES-GCM under the server key, bound to the user); LastStep is the last
+// time step accepted, so no code is accepted twice.
+type TOTP struct {
+	Sealed    string    `json:"sealed"`
+	LastStep  int64     `json:"lastStep"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// BackupCode is one single-use code, kept only as an argon2id hash.
+type BackupCode struct {
+	Hash   string     `json:"hash"`
+	UsedAt *time.Time `json:"usedAt,omitempty"`
+}
+
+// RemainingBackupCodes counts the unused backup codes.
+func (u *User) RemainingBackupCodes() int {
+	n := 0
+	for _, c := range u.MFA.BackupCodes {
+		if c.UsedAt == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // Credential is a WebAuthn public-key credential bound to the user.
@@ -49,8 +77,14 @@ type Credential struct {
 // Factors lists the MFA factor types the user has, in Logto's names.
 func (u *User) Factors() []string {
 	var out []string
+	if u.MFA.TOTP != nil {
+		out = append(out, "Totp")
+	}
 	if len(u.MFA.WebAuthn) > 0 {
 		out = append(out, "WebAuthn")
+	}
+	if u.RemainingBackupCodes() > 0 {
+		out = append(out, "BackupCode")
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/foyer-auth/foyer/account"
+	"github.com/foyer-auth/foyer/verification"
 )
 
 // Event is what an interaction is for.
@@ -42,6 +43,19 @@ type Interaction struct {
 	// PendingCredentials are bound by bind-mfa and stored on the user at
 	// submit.
 	PendingCredentials []account.Credential `json:"pendingCredentials,omitempty"`
+
+	// Code is the pending one-time code (its hash, never the code).
+	Code *verification.Code `json:"code,omitempty"`
+	// TOTPSecret is a new TOTP secret, sealed, awaiting bind-mfa.
+	TOTPSecret string `json:"totpSecret,omitempty"`
+	// PendingTOTP is a bound TOTP factor, stored on the user at submit.
+	PendingTOTP *account.TOTP `json:"pendingTotp,omitempty"`
+	// BackupHashes are hashes of offered backup codes awaiting bind-mfa;
+	// PendingBackupCodes are bound ones, stored on the user at submit.
+	BackupHashes       []string `json:"backupHashes,omitempty"`
+	PendingBackupCodes []string `json:"pendingBackupCodes,omitempty"`
+	// MFASkipped records that the user skipped optional MFA binding.
+	MFASkipped bool `json:"mfaSkipped,omitempty"`
 }
 
 // Subject is the WebAuthn user of the interaction.

@@ -30,6 +30,10 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Post("/verification/webauthn-authentication", h.webauthnAuthentication)
 	r.Post("/bind-mfa", h.bindMFA)
 	r.Put("/mfa", h.verifyMFA)
+	r.Put("/mfa-skipped", h.skipMFA)
+	r.Post("/verification/verification-code", h.sendCode)
+	r.Post("/verification/totp", h.totpSecret)
+	r.Post("/verification/backup-codes", h.backupCodes)
 }
 
 // MountSession registers the login-session routes on r (/api/session).
@@ -46,6 +50,11 @@ func (h *Handler) start(c *fiber.Ctx) error {
 	in, err := httpx.Bind[StartInput](c, h.Binder)
 	if err != nil {
 		return err
+	}
+	if in.Identifier != nil {
+		if err := h.checkPasskey(in.Identifier, "identifier.passkey."); err != nil {
+			return err
+		}
 	}
 	id, err := h.Service.Start(c.UserContext(), request(c), cookieID(c), in)
 	if err != nil {
@@ -126,10 +135,8 @@ func (h *Handler) identify(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if len(in.Passkey) > 0 {
-		if _, err := httpx.Decode[AssertionInput](h.Binder, fiber.MIMEApplicationJSON, in.Passkey); err != nil {
-			return httpx.PrefixFields(err, "passkey.")
-		}
+	if err := h.checkPasskey(&in, "passkey."); err != nil {
+		return err
 	}
 	if err := h.Service.Identify(c.UserContext(), request(c), cookieID(c), in); err != nil {
 		return err
@@ -163,9 +170,20 @@ func (h *Handler) submit(c *fiber.Ctx) error {
 		return err
 	}
 	clearCookie(c)
-	if res.SessionID != "" {
-		writeCookie(c, session.LoginCookie, res.SessionID, h.Service.Logins.Idle)
+	if res.SessionID == "" {
+		return c.SendStatus(fiber.StatusNoContent) // a password reset signs nobody in
 	}
+	writeCookie(c, session.LoginCookie, res.SessionID, h.Service.Logins.Idle)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(res)
+}
+
+// checkPasskey validates the shape of a passkey assertion inside an
+// identifier, naming its fields under prefix.
+func (h *Handler) checkPasskey(in *IdentifierInput, prefix string) error {
+	if len(in.Passkey) == 0 {
+		return nil
+	}
+	_, err := httpx.Decode[AssertionInput](h.Binder, fiber.MIMEApplicationJSON, in.Passkey)
+	return httpx.PrefixFields(err, prefix)
 }

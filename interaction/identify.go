@@ -19,6 +19,9 @@ type IdentifierInput struct {
 	Email    string          `json:"email" validate:"omitempty,max=254,email"`
 	Phone    string          `json:"phone" validate:"omitempty,max=32"`
 	Password string          `json:"password" validate:"omitempty,max=256"`
+	// VerificationCode proves an email or phone (sent by
+	// POST /verification/verification-code).
+	VerificationCode string `json:"verificationCode" validate:"omitempty,max=16"`
 }
 
 // kind returns the identifier's kind and normalised value, or a
@@ -49,8 +52,12 @@ func (in IdentifierInput) kind() (string, string, error) {
 		return "", "", httpx.InvalidField("username", "required_without_all", "email phone")
 	case n > 1:
 		return "", "", httpx.InvalidField(kind, "excluded_with", "username email phone")
-	case in.Password == "":
-		return "", "", httpx.InvalidField("password", "required", "")
+	case in.Password != "" && in.VerificationCode != "":
+		return "", "", httpx.InvalidField("verificationCode", "excluded_with", "password")
+	case in.VerificationCode != "" && kind == account.KindUsername:
+		return "", "", httpx.InvalidField("verificationCode", "excluded_with", "username")
+	case in.Password == "" && in.VerificationCode == "":
+		return "", "", httpx.InvalidField("password", "required_without", "verificationCode")
 	}
 	return kind, value, nil
 }
@@ -69,6 +76,13 @@ func (s *Service) Identify(ctx context.Context, r Request, id string, in Identif
 			return ErrMFASignInOnly
 		}
 		return s.identifyPasskey(ctx, r, ix, doc, in.Passkey)
+	}
+	if in.VerificationCode != "" {
+		kind, value, err := in.kind()
+		if err != nil {
+			return err
+		}
+		return s.identifyByCode(ctx, r, id, ix, in, kind, value)
 	}
 	if err := s.identify(ctx, r, ix, in); err != nil {
 		return err
@@ -94,8 +108,8 @@ func (s *Service) identify(ctx context.Context, r Request, ix *Interaction, in I
 	if err != nil {
 		return err
 	}
-	if kind == "passkey" {
-		return ErrPendingNotFound // a passkey needs the ceremony of an existing interaction
+	if kind == "passkey" || in.VerificationCode != "" {
+		return ErrPendingNotFound // these answer a challenge kept in an existing interaction
 	}
 	res, err := s.Limiter.Hit(ctx, r.Tenant.ID,
 		verification.Bucket{Scope: "pw-id", Value: kind + ":" + value, Limit: s.Limits.PerIdentifier},

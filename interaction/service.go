@@ -21,6 +21,12 @@ type Service struct {
 	Accounts *account.Store
 	Hasher   *verification.Hasher
 	WebAuthn *verification.WebAuthn
+	TOTP     *verification.TOTP
+	// Senders picks the connector for one-time codes; CodeKey keys their
+	// hashes (HMAC), so a leaked Redis dump cannot be brute-forced offline.
+	Senders    SenderFor
+	CodeKey    []byte
+	SendLimits SendLimits
 	Limiter  *verification.Limiter
 	Limits   Limits
 	Now      func() time.Time
@@ -116,8 +122,12 @@ type StartInput struct {
 // anything is written.
 func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput) (string, error) {
 	t := r.Tenant
-	if in.Identifier != nil && len(in.Identifier.Passkey) > 0 && in.Event == SignIn && id != "" {
-		// The passkey answers the ceremony kept in the current interaction.
+	if in.Identifier != nil && (len(in.Identifier.Passkey) > 0 || in.Identifier.VerificationCode != "") && id != "" {
+		// A passkey or a code answers a challenge kept in the current
+		// interaction: switch its event, then identify.
+		if err := s.SetEvent(ctx, t, id, EventInput{Event: in.Event}); err != nil {
+			return "", err
+		}
 		return id, s.Identify(ctx, r, id, *in.Identifier)
 	}
 	start := &Interaction{TenantID: t.ID, Event: in.Event, CreatedAt: s.Now().UTC()}

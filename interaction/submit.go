@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/session"
@@ -28,8 +29,11 @@ func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id string) (Subm
 	}
 	var u *account.User
 	switch ix.Event {
-	case SignIn:
+	case SignIn, ForgotPassword:
 		if ix.UserID == "" {
+			if ix.Event == SignIn && verifiedContact(ix) {
+				return SubmitResult{}, ErrUserNotExist
+			}
 			return SubmitResult{}, ErrIdentifierNotFound
 		}
 		if u, err = s.Accounts.Get(ctx, t.ID, ix.UserID); err != nil {
@@ -42,8 +46,9 @@ func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id string) (Subm
 		if missing := missingProfile(t, ix); len(missing) > 0 {
 			return SubmitResult{}, ErrMissingProfile.WithDetails(MissingProfileDetails{MissingProfile: missing})
 		}
-	default:
-		return SubmitResult{}, ErrNotForForgot
+	}
+	if ix.Event == ForgotPassword {
+		return s.resetPassword(ctx, t, id, ix, u)
 	}
 	if err := mfaCheck(t, ix, u); err != nil {
 		return SubmitResult{}, err
@@ -52,14 +57,19 @@ func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id string) (Subm
 		if u, err = s.createUser(ctx, t, ix); err != nil {
 			return SubmitResult{}, err
 		}
-	} else if len(ix.PendingCredentials) > 0 {
+	} else if hasPendingFactors(ix) {
 		if u, err = s.Accounts.Update(ctx, t.ID, u.ID, func(u *account.User) error {
-			u.MFA.WebAuthn = append(u.MFA.WebAuthn, ix.PendingCredentials...)
+			addPendingFactors(u, ix, s.Now())
 			return nil
 		}); err != nil {
 			return SubmitResult{}, accountErr(err)
 		}
 	}
+	return s.signIn(ctx, t, id, ix, u)
+}
+
+// signIn starts a login session for u and deletes the interaction.
+func (s *Service) signIn(ctx context.Context, t *tenant.Tenant, id string, ix *Interaction, u *account.User) (SubmitResult, error) {
 	sid, _, err := s.Logins.Create(ctx, session.Login{TenantID: t.ID, UserID: u.ID, Methods: methods(ix)})
 	if err != nil {
 		return SubmitResult{}, err
@@ -70,11 +80,60 @@ func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id string) (Subm
 	return SubmitResult{RedirectTo: t.Settings.SignInRedirectURI, SessionID: sid}, nil
 }
 
+// resetPassword finishes ForgotPassword: the user proved an email or phone
+// by code and set a new password in the profile. Every login session of the
+// user ends; nobody is signed in unless the tenant says so.
+func (s *Service) resetPassword(ctx context.Context, t *tenant.Tenant, id string, ix *Interaction, u *account.User) (SubmitResult, error) {
+	if ix.Profile.PasswordHash == "" {
+		return SubmitResult{}, ErrNewPasswordRequired
+	}
+	if _, err := s.Accounts.Update(ctx, t.ID, u.ID, func(u *account.User) error {
+		u.PasswordHash = ix.Profile.PasswordHash
+		return nil
+	}); err != nil {
+		return SubmitResult{}, err
+	}
+	if err := s.Logins.EndAll(ctx, t.ID, u.ID); err != nil {
+		return SubmitResult{}, err
+	}
+	if t.Settings.SignInAfterReset {
+		return s.signIn(ctx, t, id, ix, u)
+	}
+	return SubmitResult{}, s.Store.Delete(ctx, s.Kind, id)
+}
+
+func verifiedContact(ix *Interaction) bool {
+	for _, v := range ix.Verified {
+		if v.Method == "emailCode" || v.Method == "phoneCode" {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPendingFactors(ix *Interaction) bool {
+	return len(ix.PendingCredentials) > 0 || ix.PendingTOTP != nil || len(ix.PendingBackupCodes) > 0
+}
+
+func addPendingFactors(u *account.User, ix *Interaction, now time.Time) {
+	u.MFA.WebAuthn = append(u.MFA.WebAuthn, ix.PendingCredentials...)
+	if ix.PendingTOTP != nil {
+		u.MFA.TOTP = ix.PendingTOTP
+	}
+	if len(ix.PendingBackupCodes) > 0 {
+		u.MFA.BackupCodes = u.MFA.BackupCodes[:0]
+		for _, h := range ix.PendingBackupCodes {
+			u.MFA.BackupCodes = append(u.MFA.BackupCodes, account.BackupCode{Hash: h})
+		}
+	}
+}
+
 func (s *Service) createUser(ctx context.Context, t *tenant.Tenant, ix *Interaction) (*account.User, error) {
 	u := &account.User{
 		Username: ix.Profile.Username, PrimaryEmail: ix.Profile.Email, PrimaryPhone: ix.Profile.Phone,
-		PasswordHash: ix.Profile.PasswordHash, MFA: account.MFAFactors{WebAuthn: ix.PendingCredentials},
+		PasswordHash: ix.Profile.PasswordHash,
 	}
+	addPendingFactors(u, ix, s.Now())
 	if ix.Subject != nil {
 		u.WebAuthnHandle = ix.Subject.Handle
 	}
@@ -109,27 +168,40 @@ func missingProfile(t *tenant.Tenant, ix *Interaction) []string {
 	return missing
 }
 
-// mfaCheck applies the tenant's MFA policy at submit: a user with factors
-// must have verified one; "mandatory" demands a factor the user lacks.
+// mfaCheck applies the tenant's MFA policy at submit (Logto's rules): a
+// user with factors must verify one; "mandatory" demands a factor the user
+// lacks; "prompt" asks for one until the user skips. Binding the first
+// factor also asks for backup codes when the tenant offers them.
 func mfaCheck(t *tenant.Tenant, ix *Interaction, u *account.User) error {
-	if t.Settings.MFA.Policy == "off" || ix.MFAVerified {
-		return nil
-	}
+	policy := t.Settings.MFA.Policy
 	var factors []string
 	if u != nil {
 		factors = u.Factors()
 	}
-	if len(ix.PendingCredentials) > 0 {
-		return nil // bound in this interaction: verified by the binding
+	if hasPendingFactors(ix) {
+		first := len(factors) == 0
+		if first && t.Settings.MFA.BackupCodes && len(ix.PendingBackupCodes) == 0 {
+			return ErrBackupCodeRequired
+		}
+		return nil
+	}
+	if ix.MFAVerified {
+		return nil
 	}
 	if len(factors) > 0 {
 		return ErrRequireMFA.WithDetails(MFADetails{AvailableFactors: factors})
 	}
-	if t.Settings.MFA.Policy == "mandatory" {
-		return ErrMissingMFA.WithDetails(MFADetails{AvailableFactors: []string{"WebAuthn"}})
+	switch {
+	case policy == "mandatory":
+		return ErrMissingMFA.WithDetails(MFADetails{AvailableFactors: bindable})
+	case policy == "prompt" && !ix.MFASkipped:
+		return ErrMissingMFA.WithDetails(MFADetails{AvailableFactors: bindable, Skippable: true})
 	}
 	return nil
 }
+
+// bindable are the factors a user can bind as a first factor.
+var bindable = []string{"Totp", "WebAuthn"}
 
 // methods names what was proven, for the login session.
 func methods(ix *Interaction) []string {

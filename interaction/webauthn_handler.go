@@ -5,9 +5,21 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// MFAType is the discriminator of bind-mfa and mfa bodies.
+// MFAType is the discriminator of bind-mfa and mfa bodies. A WebAuthn
+// credential may say "WebAuthn" (Logto's front end) or "public-key" (a
+// browser's toJSON()).
 type MFAType struct {
-	Type string `json:"type" validate:"required,oneof=WebAuthn"`
+	Type string `json:"type" validate:"required,oneof=WebAuthn public-key Totp BackupCode"`
+}
+
+// TOTPCodeInput is {type: "Totp", code}.
+type TOTPCodeInput struct {
+	Code string `json:"code" validate:"required,len=6,numeric"`
+}
+
+// BackupCodeInput is {type: "BackupCode", code}.
+type BackupCodeInput struct {
+	Code string `json:"code" validate:"required,max=32"`
 }
 
 // AttestationInput is a registration response in the WebAuthn Level 3 JSON
@@ -65,26 +77,100 @@ func sendJSON(c *fiber.Ctx, body []byte) error {
 }
 
 func (h *Handler) bindMFA(c *fiber.Ctx) error {
-	if _, err := httpx.Bind[MFAType](c, h.Binder); err != nil {
+	typ, err := httpx.Bind[MFAType](c, h.Binder)
+	if err != nil {
 		return err
 	}
-	if _, err := httpx.Bind[AttestationInput](c, h.Binder); err != nil {
-		return err
+	ctx, r, id := c.UserContext(), request(c), cookieID(c)
+	switch typ.Type {
+	case "Totp":
+		in, err := httpx.Bind[TOTPCodeInput](c, h.Binder)
+		if err != nil {
+			return err
+		}
+		err = h.Service.BindTOTP(ctx, r, id, in.Code)
+	case "BackupCode":
+		err = h.Service.BindBackupCodes(ctx, r, id)
+	default:
+		if _, err := httpx.Bind[AttestationInput](c, h.Binder); err != nil {
+			return err
+		}
+		err = h.Service.BindWebAuthn(ctx, r, id, c.Body())
 	}
-	if err := h.Service.BindWebAuthn(c.UserContext(), request(c), cookieID(c), c.Body()); err != nil {
+	if err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (h *Handler) verifyMFA(c *fiber.Ctx) error {
-	if _, err := httpx.Bind[MFAType](c, h.Binder); err != nil {
+	typ, err := httpx.Bind[MFAType](c, h.Binder)
+	if err != nil {
 		return err
 	}
-	if _, err := httpx.Bind[AssertionInput](c, h.Binder); err != nil {
+	ctx, r, id := c.UserContext(), request(c), cookieID(c)
+	switch typ.Type {
+	case "Totp":
+		in, err := httpx.Bind[TOTPCodeInput](c, h.Binder)
+		if err != nil {
+			return err
+		}
+		err = h.Service.VerifyTOTP(ctx, r, id, in.Code)
+		if err != nil {
+			return err
+		}
+	case "BackupCode":
+		in, err := httpx.Bind[BackupCodeInput](c, h.Binder)
+		if err != nil {
+			return err
+		}
+		res, err := h.Service.VerifyBackupCode(ctx, r, id, in.Code)
+		if err != nil {
+			return err
+		}
+		return c.JSON(res)
+	default:
+		if _, err := httpx.Bind[AssertionInput](c, h.Binder); err != nil {
+			return err
+		}
+		if err := h.Service.VerifyWebAuthn(ctx, r, id, c.Body()); err != nil {
+			return err
+		}
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handler) sendCode(c *fiber.Ctx) error {
+	in, err := httpx.Bind[SendCodeInput](c, h.Binder)
+	if err != nil {
 		return err
 	}
-	if err := h.Service.VerifyWebAuthn(c.UserContext(), request(c), cookieID(c), c.Body()); err != nil {
+	if err := h.Service.SendCode(c.UserContext(), request(c), cookieID(c), in); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handler) totpSecret(c *fiber.Ctx) error {
+	out, err := h.Service.NewTOTPSecret(c.UserContext(), request(c), cookieID(c))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(out)
+}
+
+func (h *Handler) backupCodes(c *fiber.Ctx) error {
+	out, err := h.Service.NewBackupCodes(c.UserContext(), request(c), cookieID(c))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(out)
+}
+
+func (h *Handler) skipMFA(c *fiber.Ctx) error {
+	if err := h.Service.SkipMFA(c.UserContext(), request(c), cookieID(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

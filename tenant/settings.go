@@ -1,5 +1,7 @@
 package tenant
 
+import "github.com/foyer-auth/foyer/connector"
+
 // Settings are a tenant's own choices. Every field has a default
 // (DefaultSettings), and the admin API validates changes with the tags here.
 type Settings struct {
@@ -15,6 +17,30 @@ type Settings struct {
 	Password          Password `json:"password"`
 	MFA               MFA      `json:"mfa"`
 	Passkey           Passkey  `json:"passkey"`
+	// SignInAfterReset signs the user in when a ForgotPassword interaction
+	// submits; by default a reset signs nobody in.
+	SignInAfterReset bool       `json:"signInAfterReset"`
+	Connectors       Connectors `json:"connectors"`
+}
+
+// Connectors say how one-time codes reach people. "log" prints codes on
+// the server log and is only honoured in dev mode; "none" disables the
+// channel (in dev mode it falls back to "log").
+type Connectors struct {
+	Email EmailConnector `json:"email"`
+	SMS   SMSConnector   `json:"sms"`
+}
+
+// EmailConnector delivers codes by email.
+type EmailConnector struct {
+	Type string                `json:"type" validate:"oneof=none log smtp"`
+	SMTP *connector.SMTPConfig `json:"smtp,omitempty" validate:"required_if=Type smtp,omitempty"`
+}
+
+// SMSConnector delivers codes by text message, through a signed webhook.
+type SMSConnector struct {
+	Type    string                   `json:"type" validate:"oneof=none log webhook"`
+	Webhook *connector.WebhookConfig `json:"webhook,omitempty" validate:"required_if=Type webhook,omitempty"`
 }
 
 // Passkey are the tenant's WebAuthn preferences, sent in the options of
@@ -55,6 +81,9 @@ type Password struct {
 // MFA is the tenant's multi-factor policy.
 type MFA struct {
 	Policy string `json:"policy" validate:"oneof=off prompt mandatory"`
+	// BackupCodes: binding a first factor also asks for backup codes
+	// (submit answers session.mfa.backup_code_required until they are bound).
+	BackupCodes bool `json:"backupCodes"`
 }
 
 // DefaultSettings are what a new tenant starts with.
@@ -74,6 +103,7 @@ func DefaultSettings() Settings {
 			Hints:            []string{},
 			Extensions:       PasskeyExtension{CredProps: true},
 		},
+		Connectors: Connectors{Email: EmailConnector{Type: "none"}, SMS: SMSConnector{Type: "none"}},
 	}
 }
 

@@ -179,6 +179,9 @@ func (v validatingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		return nil, fmt.Errorf("read response body: %w", err)
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if os.Getenv("FOYER_E2E_NO_SPEC") == "1" && os.Getenv("CI") != "true" {
+		return resp, nil // local debugging only: CI always validates
+	}
 	if routeErr != nil {
 		return nil, fmt.Errorf("openapi: %s %s is not in %s: %w", req.Method, req.URL.Path, specPath, routeErr)
 	}

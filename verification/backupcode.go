@@ -89,7 +89,7 @@ func validBackupCode(code string) bool {
 //
 // Password parameters are sized for secrets with perhaps 20-30 bits of
 // entropy. A backup code has 50: guessing one from a stolen hash takes 2^49
-// argon2id runs on average, which at m=19 MiB, t=1 (about 20 ms on a core)
+// argon2id runs on average, which at m=19 MiB, t=1 (some 20 ms on a core)
 // is some 350,000 core-years, and the memory cost keeps GPUs from cutting
 // that much. Halving the time matters because a check runs up to one
 // argon2id per unused code, so it halves the CPU an attacker can make us
@@ -132,8 +132,8 @@ func (h *Hasher) HashBackupCodes(ctx context.Context, codes []string) ([]string,
 
 // MatchBackupCode checks code against the user's unused backup-code hashes
 // and returns the index of the one it matches; the caller must then delete
-// that hash, so each code works once. It returns ErrBackupCodeInvalid when
-// none matches, and ErrBusy when the caller's deadline passes while waiting
+// that hash, so each code works once. It returns -1 and ErrBackupCodeInvalid
+// when none matches, and ErrBusy when the caller's deadline passes while waiting
 // for a hashing slot.
 //
 // A code that cannot be one we issued is refused before any hashing: it

@@ -32,7 +32,7 @@ const (
 	qrSize = 256
 	// qrMargin is the white border kept around the symbol inside the PNG.
 	// ISO/IEC 18004 asks for a quiet zone of 4 modules. An otpauth URI with
-	// a 160-bit secret is over 90 bytes, a symbol of 41 modules or more, so
+	// a 160-bit secret is over 100 bytes, a symbol of 41 modules or more, so
 	// a module is at most 4 px and 32 px is always enough. The border is in
 	// the PNG so the code still scans on a dark-mode page.
 	qrMargin = 32

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/foyer-auth/foyer/account"
+	"github.com/foyer-auth/foyer/connector"
 	"github.com/foyer-auth/foyer/interaction"
 	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/foyer-auth/foyer/management"
@@ -24,6 +25,7 @@ type deps struct {
 	now func() time.Time
 	// hasher is shared by every tenant: its concurrency limit is per process.
 	hasher *verification.Hasher
+	key    []byte // FOYER_SECRET_KEY
 }
 
 // bodyLimit bounds every request body: the largest legitimate one (a
@@ -32,7 +34,7 @@ const bodyLimit = 64 << 10
 
 // newApp builds every handler package with its dependencies and mounts it.
 // This is the one place that knows them all.
-func newApp(cfg config, d deps) *fiber.App {
+func newApp(cfg config, d deps) (*fiber.App, error) {
 	mappings := []httpx.Mapping{
 		httpx.MapIs(session.ErrUnavailable, httpx.ErrUnavailable),
 		httpx.MapIs(tenant.ErrUnavailable, httpx.ErrUnavailable),
@@ -59,6 +61,10 @@ func newApp(cfg config, d deps) *fiber.App {
 	tenants := tenant.NewStore(d.rdb, d.now)
 	resolver := tenant.NewResolver(tenants, cfg.TenantCache, cfg.Dev, d.now)
 	store := session.NewStore(d.rdb)
+	box, err := verification.NewSecretBox(d.key)
+	if err != nil {
+		return nil, err
+	}
 
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", func(c *fiber.Ctx) error {
@@ -82,15 +88,19 @@ func newApp(cfg config, d deps) *fiber.App {
 	}
 	ix := &interaction.Handler{
 		Service: &interaction.Service{
-			Store:    store,
-			Kind:     session.Kind{Prefix: "ix", TTL: cfg.IxTTL},
-			Logins:   &session.Logins{Store: store, Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute, Now: d.now},
-			Accounts: account.NewStore(d.rdb, d.now),
-			Hasher:   d.hasher,
-			WebAuthn: verification.NewWebAuthn(),
-			Limiter:  verification.NewLimiter(d.rdb, d.now),
-			Limits:   interaction.DefaultLimits,
-			Now:      d.now,
+			Store:      store,
+			Kind:       session.Kind{Prefix: "ix", TTL: cfg.IxTTL},
+			Logins:     &session.Logins{Store: store, Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute, Now: d.now},
+			Accounts:   account.NewStore(d.rdb, d.now),
+			Hasher:     d.hasher,
+			WebAuthn:   verification.NewWebAuthn(),
+			TOTP:       &verification.TOTP{Box: box, Now: d.now},
+			Senders:    senders(cfg.Dev, d.log),
+			CodeKey:    d.key,
+			SendLimits: interaction.DefaultSendLimits,
+			Limiter:    verification.NewLimiter(d.rdb, d.now),
+			Limits:     interaction.DefaultLimits,
+			Now:        d.now,
 		},
 		Binder: binder,
 	}
@@ -98,5 +108,26 @@ func newApp(cfg config, d deps) *fiber.App {
 	ix.MountSession(app.Group("/api/session", tenantScoped...))
 
 	app.Use(func(c *fiber.Ctx) error { return httpx.ErrRouteNotFound })
-	return app
+	return app, nil
+}
+
+// senders picks a tenant's connector for one-time codes. Connectors are
+// cheap values built from the tenant's settings on each send.
+func senders(dev bool, log *slog.Logger) interaction.SenderFor {
+	return func(t *tenant.Tenant, channel string) (connector.Sender, error) {
+		c := t.Settings.Connectors
+		typ := c.Email.Type
+		if channel == "phone" {
+			typ = c.SMS.Type
+		}
+		switch {
+		case typ == "smtp" && c.Email.SMTP != nil:
+			return connector.NewSMTP(*c.Email.SMTP), nil
+		case typ == "webhook" && c.SMS.Webhook != nil:
+			return connector.NewWebhook(*c.SMS.Webhook)
+		case dev && (typ == "log" || typ == "none"):
+			return &connector.Log{Logger: log}, nil
+		}
+		return nil, interaction.ErrConnectorAbsent
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/foyer-auth/foyer/verification"
 )
 
 // config is everything Foyer reads at start-up. Each field has an
@@ -25,6 +27,9 @@ type config struct {
 	// SessionAbsolute whatever the use.
 	SessionIdle     time.Duration
 	SessionAbsolute time.Duration
+	// SecretKey (32 bytes, base64 or hex) seals TOTP secrets and keys the
+	// hashes of one-time codes. Dev mode makes a random one per run.
+	SecretKey string
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -57,6 +62,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&cfg.TenantCache, "tenant-cache", dur("FOYER_TENANT_CACHE", "10s"), "how long a resolved tenant is cached in-process (FOYER_TENANT_CACHE)")
 	fs.DurationVar(&cfg.SessionIdle, "session-idle", dur("FOYER_SESSION_IDLE", "24h"), "login session idle timeout (FOYER_SESSION_IDLE)")
 	fs.DurationVar(&cfg.SessionAbsolute, "session-absolute", dur("FOYER_SESSION_ABSOLUTE", "336h"), "login session absolute timeout (FOYER_SESSION_ABSOLUTE)")
+	fs.StringVar(&cfg.SecretKey, "secret-key", env("FOYER_SECRET_KEY", ""), "32-byte server key, base64 or hex, sealing TOTP secrets (FOYER_SECRET_KEY)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -97,6 +103,13 @@ func (c config) validate() []string {
 		if d.d <= 0 {
 			p = append(p, fmt.Sprintf("-%s: want a positive duration", d.flag))
 		}
+	}
+	if c.SecretKey != "" {
+		if _, err := verification.ParseSecretKey(c.SecretKey); err != nil {
+			p = append(p, "FOYER_SECRET_KEY: want 32 bytes, base64 or hex")
+		}
+	} else if !c.Dev && c.RedisURL != "" {
+		p = append(p, "FOYER_SECRET_KEY: required outside dev mode")
 	}
 	if c.AdminKey != "" && len(c.AdminKey) < 32 {
 		p = append(p, "FOYER_ADMIN_KEY: want at least 32 characters")

@@ -33,10 +33,11 @@ func TestConfigReportsEveryProblemAtOnce(t *testing.T) {
 		"FOYER_INTERACTION_TTL: want a positive duration",
 		"FOYER_REQUEST_TIMEOUT: want a positive duration",
 		"FOYER_DEV: want 1, true, 0 or false",
+		"FOYER_SECRET_KEY: required outside dev mode",
 	} {
 		require.Contains(t, msg, want)
 	}
-	require.Equal(t, 6, strings.Count(msg, "\n  "), "one line per problem:\n%s", msg)
+	require.Equal(t, 7, strings.Count(msg, "\n  "), "one line per problem:\n%s", msg)
 	// The admin key is a secret: its value is never repeated.
 	require.NotContains(t, msg, "too-short")
 }
@@ -96,6 +97,7 @@ func TestConfigFlagsOverrideEnv(t *testing.T) {
 		"FOYER_INTERACTION_TTL": "30m",
 		"FOYER_REQUEST_TIMEOUT": "3s",
 		"FOYER_TENANT_CACHE":    "1s",
+		"FOYER_SECRET_KEY":      strings.Repeat("ab", 32),
 	})
 	cfg, err := parseConfig([]string{
 		"--addr", "127.0.0.1:9999",
@@ -166,6 +168,7 @@ func TestRedisOptions(t *testing.T) {
 	cfg, err := parseConfig(nil, env(map[string]string{
 		"FOYER_REDIS_URL":   "10.0.0.1:7000,10.0.0.2:7001,10.0.0.3:7002",
 		"FOYER_BASE_DOMAIN": "auth.example",
+		"FOYER_SECRET_KEY":  strings.Repeat("ab", 32),
 	}), io.Discard)
 	require.NoError(t, err)
 	o, err := redisOptions(cfg.RedisURL)

@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -51,7 +52,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			return fmt.Errorf("demo tenant: %w", err)
 		}
 	}
-	app := newApp(cfg, deps{rdb: rdb, log: log, now: now, hasher: verification.NewHasher(verification.OWASPParams, runtime.GOMAXPROCS(0))})
+	key, err := secretKey(cfg, log)
+	if err != nil {
+		return err
+	}
+	app, err := newApp(cfg, deps{rdb: rdb, log: log, now: now, key: key,
+		hasher: verification.NewHasher(verification.OWASPParams, runtime.GOMAXPROCS(0))})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -83,4 +92,16 @@ func ensureDemoTenant(ctx context.Context, store *tenant.Store) error {
 	s.RPID = "localhost"
 	_, err = store.Create(ctx, tenant.Tenant{Slug: "demo", Hosts: []string{"localhost", "127.0.0.1"}, Settings: s})
 	return err
+}
+
+// secretKey is FOYER_SECRET_KEY, or in dev mode without one a random key for
+// this run (TOTP secrets sealed with it will not open after a restart).
+func secretKey(cfg config, log *slog.Logger) ([]byte, error) {
+	if cfg.SecretKey != "" {
+		return verification.ParseSecretKey(cfg.SecretKey)
+	}
+	log.Warn("no FOYER_SECRET_KEY: using a random key for this run; TOTP bindings will not survive a restart (dev mode)")
+	key := make([]byte, verification.SecretKeySize)
+	_, _ = rand.Read(key)
+	return key, nil
 }

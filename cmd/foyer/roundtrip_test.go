@@ -59,8 +59,9 @@ func newHotPath(tb testing.TB) *hotPath {
 	cfg, err := parseConfig(nil, func(string) string { return "" }, io.Discard)
 	require.NoError(tb, err)
 	cfg.Dev = true
-	app := newApp(cfg, deps{rdb: rdb, log: slog.New(slog.NewTextHandler(io.Discard, nil)), now: time.Now,
-		hasher: verification.NewHasher(verification.OWASPParams, 2)})
+	app, err := newApp(cfg, deps{rdb: rdb, log: slog.New(slog.NewTextHandler(io.Discard, nil)), now: time.Now,
+		hasher: verification.NewHasher(verification.OWASPParams, 2), key: make([]byte, verification.SecretKeySize)})
+	require.NoError(tb, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(tb, err)
 	go func() { _ = app.Listener(ln) }()

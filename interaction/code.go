@@ -1,0 +1,179 @@
+package interaction
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/foyer-auth/foyer/account"
+	"github.com/foyer-auth/foyer/connector"
+	"github.com/foyer-auth/foyer/internal/httpx"
+	"github.com/foyer-auth/foyer/tenant"
+	"github.com/foyer-auth/foyer/verification"
+	"github.com/gofiber/fiber/v2"
+)
+
+// One-time code errors, in Logto's codes.
+var (
+	ErrCodeMismatch    = httpx.New(fiber.StatusBadRequest, "verification_code.code_mismatch", "Invalid verification code.")
+	ErrCodeNotFound    = httpx.New(fiber.StatusBadRequest, "verification_code.not_found", "Verification code not found. Please send verification code first.")
+	ErrCodeExpired     = httpx.New(fiber.StatusBadRequest, "verification_code.expired", "Verification code has expired. Please request a new verification code.")
+	ErrCodeTooManyTry  = httpx.New(fiber.StatusBadRequest, "verification_code.exceed_max_try", "Verification code retries limitation exceeded. Please request a new verification code.")
+	ErrMessageLimited  = httpx.New(fiber.StatusTooManyRequests, "request.message_rate_limited", "Too many messages sent to this recipient. Please try again later.")
+	ErrConnectorAbsent = httpx.New(fiber.StatusBadRequest, "connector.not_found", "No connector is configured to send this kind of message.")
+	ErrDelivery        = httpx.New(fiber.StatusBadGateway, "connector.delivery_failed", "The message could not be delivered. Please try again later.")
+	ErrUserNotExist    = httpx.New(fiber.StatusNotFound, "user.user_not_exist", "No user has this identifier.")
+)
+
+// Code policy: a code lives 10 minutes and allows 5 tries.
+const (
+	codeTTL      = 10 * time.Minute
+	codeMaxTries = 5
+)
+
+// SendLimits bound code sends.
+type SendLimits struct {
+	PerRecipientMinute verification.Limit
+	PerRecipientHour   verification.Limit
+	PerIP              verification.Limit
+}
+
+// DefaultSendLimits: 1 a minute (per purpose) and 10 an hour per
+// recipient, 30 an hour per IP.
+var DefaultSendLimits = SendLimits{
+	PerRecipientMinute: verification.Limit{N: 1, Window: time.Minute},
+	PerRecipientHour:   verification.Limit{N: 10, Window: time.Hour},
+	PerIP:              verification.Limit{N: 30, Window: time.Hour},
+}
+
+// SendCodeInput is the body of POST /verification/verification-code.
+type SendCodeInput struct {
+	Email string `json:"email" validate:"required_without=Phone,excluded_with=Phone,omitempty,max=254,email"`
+	Phone string `json:"phone" validate:"required_without=Email,omitempty,max=32"`
+}
+
+func (in SendCodeInput) target() (channel, recipient string, err error) {
+	if in.Email != "" {
+		return account.KindEmail, account.NormalizeEmail(in.Email), nil
+	}
+	p := account.NormalizePhone(in.Phone)
+	if p == "" {
+		return "", "", httpx.InvalidField("phone", "e164", "")
+	}
+	return account.KindPhone, p, nil
+}
+
+// SendCode sends a one-time code and keeps its hash in the interaction. The
+// answer is the same whether or not an account uses the recipient.
+func (s *Service) SendCode(ctx context.Context, r Request, id string, in SendCodeInput) error {
+	channel, recipient, err := in.target()
+	if err != nil {
+		return err
+	}
+	ix, doc, err := s.load(ctx, r.Tenant, id)
+	if err != nil {
+		return err
+	}
+	sender, err := s.Senders(r.Tenant, channel)
+	if err != nil {
+		return err
+	}
+	res, err := s.Limiter.Hit(ctx, r.Tenant.ID,
+		// The minute limit is per purpose, so signing up and then signing in
+		// at once is not refused; the hour limit counts every send.
+		verification.Bucket{Scope: "code-min", Value: string(ix.Event) + ":" + recipient, Limit: s.SendLimits.PerRecipientMinute},
+		verification.Bucket{Scope: "code-hour", Value: recipient, Limit: s.SendLimits.PerRecipientHour},
+		verification.Bucket{Scope: "code-ip", Value: r.IP, Limit: s.SendLimits.PerIP})
+	if err != nil {
+		var le *verification.LimitError
+		if errors.As(err, &le) {
+			return ErrMessageLimited.WithRetryAfter(le.RetryAfter)
+		}
+		return err
+	}
+	code, plain := verification.NewCode(channel, recipient, s.Now(), codeTTL, s.CodeKey)
+	name := r.Tenant.Settings.DisplayName
+	if name == "" {
+		name = r.Tenant.Slug
+	}
+	if err := sender.Send(ctx, connector.Message{To: recipient, Code: plain, TenantName: name, Purpose: string(ix.Event), Locale: "en"}); err != nil {
+		s.Limiter.Release(ctx, res) // nothing was delivered: the send is not counted
+		return ErrDelivery.WithCause(err)
+	}
+	_, err = s.Store.UpdateFrom(ctx, s.Kind, doc, s.mutateFrom(r.Tenant, ix, doc, func(cur *Interaction) error {
+		cur.Code = &code
+		return nil
+	}))
+	return notFound(err)
+}
+
+// identifyByCode checks a code sent to an email or phone and applies what
+// it proves: for SignIn and ForgotPassword the user owning it, for Register
+// a verified profile field. Every try is counted in the interaction.
+func (s *Service) identifyByCode(ctx context.Context, r Request, id string, ix *Interaction, in IdentifierInput, kind, value string) error {
+	if ix.Code == nil {
+		return ErrCodeNotFound
+	}
+	var u *account.User
+	if ix.Event != Register {
+		var err error
+		if u, err = s.Accounts.Find(ctx, r.Tenant.ID, kind, value); err != nil && !errors.Is(err, account.ErrNotFound) {
+			return err
+		}
+	}
+	var checkErr error
+	_, err := s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
+		if cur.Code == nil {
+			checkErr = ErrCodeNotFound
+			return nil
+		}
+		code := *cur.Code
+		checkErr = code.Check(kind, value, in.VerificationCode, s.Now(), codeMaxTries, s.CodeKey)
+		if checkErr != nil {
+			cur.Code = &code // the failed try is counted
+			return nil
+		}
+		cur.Code = nil // used once
+		cur.Verified = append(cur.Verified, Verified{Method: kind + "Code", Kind: kind, Value: value})
+		switch {
+		case cur.Event == Register && kind == account.KindEmail:
+			cur.Profile.Email = value
+		case cur.Event == Register:
+			cur.Profile.Phone = value
+		case u != nil:
+			if cur.UserID != "" && cur.UserID != u.ID {
+				cur.MFAVerified, cur.PendingCredentials = false, nil
+			}
+			cur.UserID, cur.Subject = u.ID, subjectOf(u)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return codeErr(checkErr)
+}
+
+func codeErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, verification.ErrCodeExpired):
+		return ErrCodeExpired
+	case errors.Is(err, verification.ErrCodeTooManyTries):
+		return ErrCodeTooManyTry
+	case errors.Is(err, verification.ErrCodeNotFound):
+		return ErrCodeNotFound
+	case errors.Is(err, verification.ErrCodeMismatch):
+		return ErrCodeMismatch
+	}
+	var apiErr *httpx.Error
+	if errors.As(err, &apiErr) {
+		return apiErr
+	}
+	return err
+}
+
+// SenderFor picks the connector of a tenant for a channel ("email" or
+// "phone"). In dev mode an unconfigured channel prints codes on the log.
+type SenderFor func(t *tenant.Tenant, channel string) (connector.Sender, error)

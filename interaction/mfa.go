@@ -1,0 +1,305 @@
+package interaction
+
+import (
+	"context"
+	"errors"
+
+	"github.com/foyer-auth/foyer/account"
+	"github.com/foyer-auth/foyer/internal/httpx"
+	"github.com/foyer-auth/foyer/verification"
+	"github.com/gofiber/fiber/v2"
+)
+
+// TOTP and backup-code errors, in Logto's codes.
+var (
+	ErrInvalidTOTP          = httpx.New(fiber.StatusBadRequest, "session.mfa.invalid_totp_code", "Invalid TOTP code.")
+	ErrInvalidBackupCode    = httpx.New(fiber.StatusBadRequest, "session.mfa.invalid_backup_code", "Invalid backup code.")
+	ErrTOTPInUse            = httpx.New(fiber.StatusUnprocessableEntity, "user.totp_already_in_use", "TOTP is already in use.")
+	ErrBackupCodeAlone      = httpx.New(fiber.StatusBadRequest, "session.mfa.backup_code_can_not_be_alone", "Backup code can not be the only MFA.")
+	ErrBackupCodeRequired   = httpx.New(fiber.StatusBadRequest, "session.mfa.backup_code_required", "Backup code is required.")
+	ErrPolicyNotUserControl = httpx.New(fiber.StatusUnprocessableEntity, "session.mfa.mfa_policy_not_user_controlled", "MFA policy is not user controlled.")
+)
+
+// TOTPSecretOutput is the answer of POST /verification/totp.
+type TOTPSecretOutput struct {
+	Secret       string `json:"secret"`
+	SecretQRCode string `json:"secretQrCode"`
+}
+
+// BackupCodesOutput is the answer of POST /verification/backup-codes.
+type BackupCodesOutput struct {
+	Codes []string `json:"codes"`
+}
+
+// BackupCodeResult is the answer of PUT /mfa with a backup code.
+type BackupCodeResult struct {
+	Remaining int `json:"remaining"`
+}
+
+// MFAInput is the body of bind-mfa and mfa for Totp and BackupCode.
+type MFAInput struct {
+	Type string `json:"type" validate:"required,oneof=Totp BackupCode WebAuthn"`
+	Code string `json:"code" validate:"max=32"`
+}
+
+// owner binds a sealed TOTP secret to the user it belongs to (the WebAuthn
+// handle exists before the user does, for Register).
+func owner(tid string, sub *Subject) string { return tid + "/" + b64(sub.Handle) }
+
+// mfaSubject loads the interaction and checks MFA binding may happen: a
+// subject exists, and a signing-in user with factors has verified one.
+func (s *Service) mfaSubject(ctx context.Context, r Request, id string) (*Interaction, error) {
+	ix, _, err := s.load(ctx, r.Tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ix.Event == ForgotPassword:
+		return nil, ErrNotForForgot
+	case ix.Subject == nil || (ix.Event == SignIn && ix.UserID == ""):
+		return nil, ErrNoSubject
+	case ix.Event == SignIn && !ix.MFAVerified:
+		u, err := s.Accounts.Get(ctx, r.Tenant.ID, ix.UserID)
+		if err != nil {
+			return nil, err
+		}
+		if f := u.Factors(); len(f) > 0 {
+			return nil, ErrRequireMFA.WithDetails(MFADetails{AvailableFactors: f})
+		}
+	}
+	return ix, nil
+}
+
+// NewTOTPSecret makes a TOTP secret for the subject, kept sealed in the
+// interaction until bind-mfa proves the app holds it.
+func (s *Service) NewTOTPSecret(ctx context.Context, r Request, id string) (TOTPSecretOutput, error) {
+	ix, err := s.mfaSubject(ctx, r, id)
+	if err != nil {
+		return TOTPSecretOutput{}, err
+	}
+	if ix.UserID != "" {
+		u, err := s.Accounts.Get(ctx, r.Tenant.ID, ix.UserID)
+		if err != nil {
+			return TOTPSecretOutput{}, err
+		}
+		if u.MFA.TOTP != nil {
+			return TOTPSecretOutput{}, ErrTOTPInUse
+		}
+	}
+	issuer := r.Tenant.Settings.DisplayName
+	if issuer == "" {
+		issuer = r.Tenant.Slug
+	}
+	enr, err := s.TOTP.NewSecret(issuer, webauthnUser(ix).Name)
+	if err != nil {
+		return TOTPSecretOutput{}, err
+	}
+	sealed := s.TOTP.Seal(enr.Secret, owner(r.Tenant.ID, ix.Subject))
+	if _, err := s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
+		cur.TOTPSecret = sealed
+		return nil
+	}); err != nil {
+		return TOTPSecretOutput{}, err
+	}
+	return TOTPSecretOutput{Secret: enr.Secret, SecretQRCode: enr.QRCode}, nil
+}
+
+// BindTOTP checks the first code from the app and binds the secret.
+func (s *Service) BindTOTP(ctx context.Context, r Request, id, code string) error {
+	ix, err := s.mfaSubject(ctx, r, id)
+	if err != nil {
+		return err
+	}
+	if ix.TOTPSecret == "" {
+		return ErrPendingNotFound
+	}
+	secret, err := s.TOTP.Open(ix.TOTPSecret, owner(r.Tenant.ID, ix.Subject))
+	if err != nil {
+		return err
+	}
+	step, err := s.TOTP.Verify(secret, code, 0)
+	if err != nil {
+		return ErrInvalidTOTP
+	}
+	sealed := ix.TOTPSecret
+	_, err = s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
+		if cur.TOTPSecret != sealed {
+			return ErrPendingNotFound
+		}
+		cur.TOTPSecret = ""
+		cur.PendingTOTP = &account.TOTP{Sealed: sealed, LastStep: step, CreatedAt: s.Now().UTC()}
+		cur.MFAVerified = true
+		cur.Verified = append(cur.Verified, Verified{Method: "totp"})
+		return nil
+	})
+	return err
+}
+
+// NewBackupCodes offers 10 backup codes; only their hashes are kept.
+func (s *Service) NewBackupCodes(ctx context.Context, r Request, id string) (BackupCodesOutput, error) {
+	ix, err := s.mfaSubject(ctx, r, id)
+	if err != nil {
+		return BackupCodesOutput{}, err
+	}
+	hasOther := len(ix.PendingCredentials) > 0 || ix.PendingTOTP != nil
+	if !hasOther && ix.UserID != "" {
+		u, err := s.Accounts.Get(ctx, r.Tenant.ID, ix.UserID)
+		if err != nil {
+			return BackupCodesOutput{}, err
+		}
+		hasOther = u.MFA.TOTP != nil || len(u.MFA.WebAuthn) > 0
+	}
+	if !hasOther {
+		return BackupCodesOutput{}, ErrBackupCodeAlone
+	}
+	codes := verification.NewBackupCodes()
+	hashes, err := s.Hasher.HashBackupCodes(ctx, codes)
+	if err != nil {
+		return BackupCodesOutput{}, busy(err)
+	}
+	if _, err := s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
+		cur.BackupHashes = hashes
+		return nil
+	}); err != nil {
+		return BackupCodesOutput{}, err
+	}
+	return BackupCodesOutput{Codes: codes}, nil
+}
+
+// BindBackupCodes binds the offered backup codes.
+func (s *Service) BindBackupCodes(ctx context.Context, r Request, id string) error {
+	if _, err := s.mfaSubject(ctx, r, id); err != nil {
+		return err
+	}
+	_, err := s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
+		if len(cur.BackupHashes) == 0 {
+			return ErrPendingNotFound
+		}
+		cur.PendingBackupCodes, cur.BackupHashes = cur.BackupHashes, nil
+		return nil
+	})
+	return err
+}
+
+// mfaUser loads the identified user of a sign-in for MFA verification, and
+// counts the attempt against the user's MFA limit.
+func (s *Service) mfaUser(ctx context.Context, r Request, id string) (*account.User, verification.Reservation, error) {
+	ix, _, err := s.load(ctx, r.Tenant, id)
+	if err != nil {
+		return nil, verification.Reservation{}, err
+	}
+	if ix.Event != SignIn {
+		return nil, verification.Reservation{}, ErrMFASignInOnly
+	}
+	if ix.UserID == "" {
+		return nil, verification.Reservation{}, ErrIdentifierNotFound
+	}
+	res, err := s.Limiter.Hit(ctx, r.Tenant.ID,
+		verification.Bucket{Scope: "mfa", Value: ix.UserID, Limit: s.Limits.PerIdentifier})
+	if err != nil {
+		return nil, res, limitErr(err)
+	}
+	u, err := s.Accounts.Get(ctx, r.Tenant.ID, ix.UserID)
+	return u, res, err
+}
+
+// markMFA records a verified second factor in the interaction.
+func (s *Service) markMFA(ctx context.Context, r Request, id, method string) error {
+	_, err := s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
+		cur.MFAVerified = true
+		cur.Verified = append(cur.Verified, Verified{Method: method})
+		return nil
+	})
+	return err
+}
+
+// VerifyTOTP verifies a TOTP code as the second factor. The accepted time
+// step is stored with compare-and-swap on the user, so a code is accepted
+// once only, even by concurrent requests.
+func (s *Service) VerifyTOTP(ctx context.Context, r Request, id, code string) error {
+	u, res, err := s.mfaUser(ctx, r, id)
+	if err != nil {
+		return err
+	}
+	if u.MFA.TOTP == nil {
+		return ErrPendingNotFound
+	}
+	secret, err := s.TOTP.Open(u.MFA.TOTP.Sealed, owner(r.Tenant.ID, &Subject{Handle: u.WebAuthnHandle}))
+	if err != nil {
+		return err
+	}
+	step, err := s.TOTP.Verify(secret, code, u.MFA.TOTP.LastStep)
+	if err != nil {
+		return ErrInvalidTOTP
+	}
+	if _, err := s.Accounts.Update(ctx, r.Tenant.ID, u.ID, func(cur *account.User) error {
+		if cur.MFA.TOTP == nil || cur.MFA.TOTP.LastStep >= step {
+			return ErrInvalidTOTP
+		}
+		cur.MFA.TOTP.LastStep = step
+		return nil
+	}); err != nil {
+		return err
+	}
+	s.Limiter.Release(ctx, res)
+	return s.markMFA(ctx, r, id, "totp")
+}
+
+// VerifyBackupCode consumes one backup code as the second factor; two
+// concurrent uses of one code succeed once (compare-and-swap on the user).
+func (s *Service) VerifyBackupCode(ctx context.Context, r Request, id, code string) (BackupCodeResult, error) {
+	u, res, err := s.mfaUser(ctx, r, id)
+	if err != nil {
+		return BackupCodeResult{}, err
+	}
+	var hashes []string
+	var index []int
+	for i, c := range u.MFA.BackupCodes {
+		if c.UsedAt == nil {
+			hashes, index = append(hashes, c.Hash), append(index, i)
+		}
+	}
+	i, err := s.Hasher.MatchBackupCode(ctx, hashes, code)
+	if err != nil {
+		if errors.Is(err, verification.ErrBackupCodeInvalid) {
+			return BackupCodeResult{}, ErrInvalidBackupCode
+		}
+		return BackupCodeResult{}, busy(err)
+	}
+	at := s.Now().UTC()
+	u, err = s.Accounts.Update(ctx, r.Tenant.ID, u.ID, func(cur *account.User) error {
+		k := index[i]
+		if k >= len(cur.MFA.BackupCodes) || cur.MFA.BackupCodes[k].UsedAt != nil || cur.MFA.BackupCodes[k].Hash != hashes[i] {
+			return ErrInvalidBackupCode
+		}
+		cur.MFA.BackupCodes[k].UsedAt = &at
+		return nil
+	})
+	if err != nil {
+		return BackupCodeResult{}, err
+	}
+	s.Limiter.Release(ctx, res)
+	if err := s.markMFA(ctx, r, id, "backupCode"); err != nil {
+		return BackupCodeResult{}, err
+	}
+	return BackupCodeResult{Remaining: u.RemainingBackupCodes()}, nil
+}
+
+// SkipMFA skips optional MFA binding (policy "prompt").
+func (s *Service) SkipMFA(ctx context.Context, r Request, id string) error {
+	if r.Tenant.Settings.MFA.Policy == "mandatory" {
+		return ErrPolicyNotUserControl
+	}
+	_, err := s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
+		cur.MFASkipped = true
+		return nil
+	})
+	return err
+}
+
+func busy(err error) error {
+	if errors.Is(err, verification.ErrBusy) {
+		return ErrBusy.WithCause(err)
+	}
+	return err
+}
