@@ -27,9 +27,9 @@ type Service struct {
 	Senders    SenderFor
 	CodeKey    []byte
 	SendLimits SendLimits
-	Limiter  *verification.Limiter
-	Limits   Limits
-	Now      func() time.Time
+	Limiter    *verification.Limiter
+	Limits     Limits
+	Now        func() time.Time
 }
 
 // Limits bound failed attempts (ARCHITECTURE §9).
