@@ -6,6 +6,7 @@ import (
 
 	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/internal/httpx"
+	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/verification"
 	"github.com/gofiber/fiber/v2"
 )
@@ -48,32 +49,32 @@ func owner(tid string, sub *Subject) string { return tid + "/" + b64(sub.Handle)
 
 // mfaSubject loads the interaction and checks MFA binding may happen: a
 // subject exists, and a signing-in user with factors has verified one.
-func (s *Service) mfaSubject(ctx context.Context, r Request, id string) (*Interaction, error) {
-	ix, _, err := s.load(ctx, r.Tenant, id)
+func (s *Service) mfaSubject(ctx context.Context, r Request, id string) (*Interaction, session.Doc, error) {
+	ix, doc, err := s.load(ctx, r.Tenant, id)
 	if err != nil {
-		return nil, err
+		return nil, doc, err
 	}
 	switch {
 	case ix.Event == ForgotPassword:
-		return nil, ErrNotForForgot
+		return nil, doc, ErrNotForForgot
 	case ix.Subject == nil || (ix.Event == SignIn && ix.UserID == ""):
-		return nil, ErrNoSubject
+		return nil, doc, ErrNoSubject
 	case ix.Event == SignIn && !ix.MFAVerified:
 		u, err := s.Accounts.Get(ctx, r.Tenant.ID, ix.UserID)
 		if err != nil {
-			return nil, err
+			return nil, doc, err
 		}
 		if f := u.Factors(); len(f) > 0 {
-			return nil, ErrRequireMFA.WithDetails(MFADetails{AvailableFactors: f})
+			return nil, doc, ErrRequireMFA.WithDetails(MFADetails{AvailableFactors: f})
 		}
 	}
-	return ix, nil
+	return ix, doc, nil
 }
 
 // NewTOTPSecret makes a TOTP secret for the subject, kept sealed in the
 // interaction until bind-mfa proves the app holds it.
 func (s *Service) NewTOTPSecret(ctx context.Context, r Request, id string) (TOTPSecretOutput, error) {
-	ix, err := s.mfaSubject(ctx, r, id)
+	ix, _, err := s.mfaSubject(ctx, r, id)
 	if err != nil {
 		return TOTPSecretOutput{}, err
 	}
@@ -106,7 +107,7 @@ func (s *Service) NewTOTPSecret(ctx context.Context, r Request, id string) (TOTP
 
 // BindTOTP checks the first code from the app and binds the secret.
 func (s *Service) BindTOTP(ctx context.Context, r Request, id, code string) error {
-	ix, err := s.mfaSubject(ctx, r, id)
+	ix, _, err := s.mfaSubject(ctx, r, id)
 	if err != nil {
 		return err
 	}
@@ -137,7 +138,7 @@ func (s *Service) BindTOTP(ctx context.Context, r Request, id, code string) erro
 
 // NewBackupCodes offers 10 backup codes; only their hashes are kept.
 func (s *Service) NewBackupCodes(ctx context.Context, r Request, id string) (BackupCodesOutput, error) {
-	ix, err := s.mfaSubject(ctx, r, id)
+	ix, _, err := s.mfaSubject(ctx, r, id)
 	if err != nil {
 		return BackupCodesOutput{}, err
 	}
@@ -168,7 +169,7 @@ func (s *Service) NewBackupCodes(ctx context.Context, r Request, id string) (Bac
 
 // BindBackupCodes binds the offered backup codes.
 func (s *Service) BindBackupCodes(ctx context.Context, r Request, id string) error {
-	if _, err := s.mfaSubject(ctx, r, id); err != nil {
+	if _, _, err := s.mfaSubject(ctx, r, id); err != nil {
 		return err
 	}
 	_, err := s.update(ctx, r.Tenant, id, func(cur *Interaction) error {

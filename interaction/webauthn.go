@@ -135,15 +135,27 @@ func (s *Service) consume(ctx context.Context, r Request, doc session.Doc, chall
 			return errCeremonyConsumed
 		}
 		cur.Ceremony = nil
-		if apply == nil {
-			return nil
-		}
 		return apply(cur)
 	}))
 	if errors.Is(err, errCeremonyConsumed) {
 		return ErrPendingNotFound
 	}
 	return notFound(err)
+}
+
+// spend consumes the ceremony whatever the outcome of its verification
+// (a failed attempt cannot be retried against the same challenge); apply
+// records the result only when verr is nil. It answers verr as an API error.
+func (s *Service) spend(ctx context.Context, r Request, doc session.Doc, challenge string, verr error, apply func(cur *Interaction)) error {
+	if err := s.consume(ctx, r, doc, challenge, func(cur *Interaction) error {
+		if verr == nil {
+			apply(cur)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	return webauthnErr(verr)
 }
 
 // pending returns the interaction and its ceremony of the wanted kind.
@@ -161,15 +173,13 @@ func (s *Service) pending(ctx context.Context, r Request, id, kind string) (*Int
 // BindWebAuthn verifies an attestation and binds the new credential to the
 // interaction; it is stored on the user at submit.
 func (s *Service) BindWebAuthn(ctx context.Context, r Request, id string, response []byte) error {
-	ix, doc, c, err := s.pending(ctx, r, id, kindRegistration)
+	ix, doc, err := s.mfaSubject(ctx, r, id)
 	if err != nil {
 		return err
 	}
-	if ix.Event == SignIn && ix.UserID == "" || ix.Subject == nil {
-		return ErrNoSubject
-	}
-	if ix.Event == SignIn && len(ix.Subject.Credentials) > 0 && !ix.MFAVerified {
-		return ErrRequireMFA.WithDetails(MFADetails{AvailableFactors: []string{"WebAuthn"}})
+	c := ix.Ceremony
+	if c == nil || c.Kind != kindRegistration {
+		return ErrPendingNotFound
 	}
 	cred, verr := s.WebAuthn.FinishRegistration(r.Tenant, r.Origin, webauthnUser(ix), c.Session, response)
 	if verr == nil {
@@ -179,19 +189,12 @@ func (s *Service) BindWebAuthn(ctx context.Context, r Request, id string, respon
 			verr = ErrCredentialInUse
 		}
 	}
-	if verr != nil {
-		if err := s.consume(ctx, r, doc, c.Challenge, nil); err != nil {
-			return err
-		}
-		return webauthnErr(verr)
-	}
 	cred.Name = "Passkey"
 	cred.CreatedAt = s.Now().UTC()
-	return s.consume(ctx, r, doc, c.Challenge, func(cur *Interaction) error {
+	return s.spend(ctx, r, doc, c.Challenge, verr, func(cur *Interaction) {
 		cur.PendingCredentials = append(cur.PendingCredentials, cred)
 		cur.MFAVerified = true
 		cur.Verified = append(cur.Verified, Verified{Method: "webauthn"})
-		return nil
 	})
 }
 
@@ -209,18 +212,11 @@ func (s *Service) VerifyWebAuthn(ctx context.Context, r Request, id string, resp
 		return err
 	}
 	a, verr := s.finishLogin(r, u, c, response)
-	if err := s.consume(ctx, r, doc, c.Challenge, func(cur *Interaction) error {
-		if verr != nil {
-			return nil
-		}
+	if err := s.spend(ctx, r, doc, c.Challenge, verr, func(cur *Interaction) {
 		cur.MFAVerified = true
 		cur.Verified = append(cur.Verified, Verified{Method: "webauthn"})
-		return nil
 	}); err != nil {
 		return err
-	}
-	if verr != nil {
-		return webauthnErr(verr)
 	}
 	return s.recordUse(ctx, r, u.ID, a.Credential)
 }
@@ -244,20 +240,12 @@ func (s *Service) identifyPasskey(ctx context.Context, r Request, ix *Interactio
 	if err == nil {
 		a, err = s.WebAuthn.FinishLogin(r.Tenant, r.Origin, libUserOf(u), c.Session, parsed, s.Now())
 	}
-	verr := err
-	if err := s.consume(ctx, r, doc, c.Challenge, func(cur *Interaction) error {
-		if verr != nil {
-			return nil
-		}
+	if err := s.spend(ctx, r, doc, c.Challenge, err, func(cur *Interaction) {
 		cur.UserID, cur.Subject = u.ID, subjectOf(u)
 		cur.Verified = append(cur.Verified, Verified{Method: "passkey", Kind: "passkey", Value: b64(a.Credential.ID)})
 		cur.MFAVerified = a.UserVerified
-		return nil
 	}); err != nil {
 		return err
-	}
-	if verr != nil {
-		return webauthnErr(verr)
 	}
 	return s.recordUse(ctx, r, u.ID, a.Credential)
 }

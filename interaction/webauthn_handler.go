@@ -22,35 +22,35 @@ type BackupCodeInput struct {
 	Code string `json:"code" validate:"required,max=32"`
 }
 
-// AttestationInput is a registration response in the WebAuthn Level 3 JSON
-// shape (§5.1, PublicKeyCredential.toJSON()), with Logto's type
-// "WebAuthn" accepted. Only the shape is checked here; go-webauthn verifies
-// the content.
+// credentialHeader is what every WebAuthn Level 3 credential JSON (§5.1,
+// PublicKeyCredential.toJSON()) starts with; Logto's type "WebAuthn" is
+// accepted. Only the shape is checked here; go-webauthn verifies the content.
+type credentialHeader struct {
+	Type                    string `json:"type" validate:"required,oneof=WebAuthn public-key"`
+	ID                      string `json:"id" validate:"required,max=1366,base64rawurl"`
+	RawID                   string `json:"rawId" validate:"required,max=1366,base64rawurl"`
+	AuthenticatorAttachment string `json:"authenticatorAttachment" validate:"omitempty,oneof=platform cross-platform"`
+}
+
+// AttestationInput is a registration response.
 type AttestationInput struct {
-	Type     string `json:"type" validate:"required,oneof=WebAuthn public-key"`
-	ID       string `json:"id" validate:"required,max=1366,base64rawurl"`
-	RawID    string `json:"rawId" validate:"required,max=1366,base64rawurl"`
+	credentialHeader
 	Response struct {
 		ClientDataJSON    string   `json:"clientDataJSON" validate:"required,max=8192"`
 		AttestationObject string   `json:"attestationObject" validate:"required,max=32768"`
 		Transports        []string `json:"transports" validate:"max=8,dive,oneof=usb nfc ble internal cable hybrid smart-card"`
 	} `json:"response"`
-	AuthenticatorAttachment string `json:"authenticatorAttachment" validate:"omitempty,oneof=platform cross-platform"`
 }
 
-// AssertionInput is an authentication response in the WebAuthn Level 3
-// JSON shape.
+// AssertionInput is an authentication response.
 type AssertionInput struct {
-	Type     string `json:"type" validate:"required,oneof=WebAuthn public-key"`
-	ID       string `json:"id" validate:"required,max=1366,base64rawurl"`
-	RawID    string `json:"rawId" validate:"required,max=1366,base64rawurl"`
+	credentialHeader
 	Response struct {
 		ClientDataJSON    string `json:"clientDataJSON" validate:"required,max=8192"`
 		AuthenticatorData string `json:"authenticatorData" validate:"required,max=8192"`
 		Signature         string `json:"signature" validate:"required,max=2048"`
 		UserHandle        string `json:"userHandle" validate:"max=128"`
 	} `json:"response"`
-	AuthenticatorAttachment string `json:"authenticatorAttachment" validate:"omitempty,oneof=platform cross-platform"`
 }
 
 func (h *Handler) webauthnRegistration(c *fiber.Ctx) error {

@@ -24,11 +24,15 @@ import (
 // no FOYER_REDIS_URL is set.
 
 func TestConformanceRedisServer(t *testing.T) {
-	runConformance(t, func(t *testing.T) redis.UniversalClient {
-		t.Helper()
-		srv := redistest.Start(t)
-		return newClient(t, srv.Addr)
-	})
+	for _, pipelined := range []bool{false, true} {
+		t.Run(map[bool]string{false: "direct", true: "autopipelined"}[pipelined], func(t *testing.T) {
+			runConformance(t, func(t *testing.T) redis.UniversalClient {
+				t.Helper()
+				srv := redistest.Start(t)
+				return newClient(t, srv.Addr)
+			}, pipelined)
+		})
+	}
 }
 
 func TestConformanceMiniredis(t *testing.T) {
@@ -40,7 +44,7 @@ func TestConformanceMiniredis(t *testing.T) {
 		require.NoError(t, mr.StartAddr("127.0.0.1:0"))
 		t.Cleanup(mr.Close)
 		return newClient(t, mr.Addr())
-	})
+	}, true)
 }
 
 // newClient connects the way cmd/foyer does (a UniversalClient built from
@@ -56,14 +60,19 @@ func newClient(t *testing.T, addr string) redis.UniversalClient {
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
 
-func runConformance(t *testing.T, newClient func(t *testing.T) redis.UniversalClient) {
+func runConformance(t *testing.T, newClient func(t *testing.T) redis.UniversalClient, pipelined bool) {
 	t.Helper()
 	ix := session.Kind{Prefix: "ix", TTL: time.Hour}
 
 	setup := func(t *testing.T) (*session.Store, redis.UniversalClient) {
 		t.Helper()
 		rdb := newClient(t)
-		return session.NewStore(rdb), rdb
+		if !pipelined {
+			return session.NewStore(rdb), rdb
+		}
+		s, err := session.NewPipelinedStore(rdb)
+		require.NoError(t, err)
+		return s, rdb
 	}
 	create := func(t *testing.T, s *session.Store, data string) session.Doc {
 		t.Helper()

@@ -38,11 +38,26 @@ type Doc struct {
 // Store reads and writes documents. It is safe for concurrent use.
 type Store struct {
 	rdb redis.UniversalClient
+	// hot sends the hot path's commands (the read and the compare-and-swap
+	// of every interaction call). With go-redis's autopipeliner, commands
+	// of concurrent requests share one write and one read on the socket,
+	// which is most of the cost of a round trip on loopback.
+	hot redis.Cmdable
 }
 
 // NewStore returns a Store on rdb.
 func NewStore(rdb redis.UniversalClient) *Store {
-	return &Store{rdb: rdb}
+	return &Store{rdb: rdb, hot: rdb}
+}
+
+// NewPipelinedStore returns a Store that sends its hot-path commands
+// through go-redis's autopipeliner (see Store.hot).
+func NewPipelinedStore(rdb redis.UniversalClient) (*Store, error) {
+	ap, err := rdb.AutoPipeline()
+	if err != nil {
+		return nil, err
+	}
+	return &Store{rdb: rdb, hot: ap}, nil
 }
 
 // NewID returns a fresh 256-bit random id, base64url-encoded.
@@ -119,7 +134,7 @@ func (s *Store) Get(ctx context.Context, k Kind, id string) (Doc, error) {
 	if !ValidID(id) {
 		return Doc{}, ErrNotFound
 	}
-	vals, err := s.rdb.HMGet(ctx, k.Key(id), "v", "doc").Result()
+	vals, err := s.hot.HMGet(ctx, k.Key(id), "v", "doc").Result()
 	if err != nil {
 		return Doc{}, wrap("get", err)
 	}
@@ -171,7 +186,7 @@ func (s *Store) UpdateFrom(ctx context.Context, k Kind, cur Doc, fn func(old Doc
 		if err != nil {
 			return Doc{}, err
 		}
-		res, err := casScript.Run(ctx, s.rdb, []string{k.Key(cur.ID)}, cur.Version, data).Slice()
+		res, err := casScript.Run(ctx, s.hot, []string{k.Key(cur.ID)}, cur.Version, data).Slice()
 		if err != nil {
 			return Doc{}, wrap("update", err)
 		}

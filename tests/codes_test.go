@@ -196,23 +196,13 @@ func TestTOTPSignIn(t *testing.T) {
 func TestBackupCodes(t *testing.T) {
 	f := startFoyer(t, nil)
 	c := passkeyTenant(t, f, "acme", nil)
-	r := f.Admin().Do(t, http.MethodGet, "/api/admin/tenants", nil)
-	var list struct {
-		Tenants []struct{ ID, Slug string } `json:"tenants"`
-	}
-	r.JSON(t, &list)
-	for _, tn := range list.Tenants {
-		if tn.Slug == "acme" {
-			r = f.Admin().Do(t, http.MethodPatch, "/api/admin/tenants/"+tn.ID, map[string]any{"settings": map[string]any{"mfa": map[string]any{"backupCodes": true}}})
-			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		}
-	}
+	patchSettings(t, f, "acme", map[string]any{"mfa": map[string]any{"backupCodes": true}})
 	open(t, c, "Register")
 	require.Equal(t, http.StatusNoContent, c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "xena", "password": goodPassword}).Status)
 	requireError(t, c.Do(t, http.MethodPost, "/api/interaction/verification/backup-codes", map[string]any{}), http.StatusBadRequest, "session.mfa.backup_code_can_not_be_alone")
 	secret := bindTOTP(t, c)
 	requireError(t, c.Do(t, http.MethodPost, "/api/interaction/submit", nil), http.StatusBadRequest, "session.mfa.backup_code_required")
-	r = c.Do(t, http.MethodPost, "/api/interaction/verification/backup-codes", map[string]any{})
+	r := c.Do(t, http.MethodPost, "/api/interaction/verification/backup-codes", map[string]any{})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	var out struct {
 		Codes []string `json:"codes"`

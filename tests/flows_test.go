@@ -108,3 +108,26 @@ func requireNoSecretInRedis(t *testing.T, f *Foyer, secrets ...string) {
 		}
 	}
 }
+
+// tenantID finds a tenant's id by its slug through the admin API.
+func tenantID(t *testing.T, f *Foyer, slug string) string {
+	t.Helper()
+	var list struct {
+		Tenants []struct{ ID, Slug string } `json:"tenants"`
+	}
+	f.Admin().Do(t, http.MethodGet, "/api/admin/tenants", nil).JSON(t, &list)
+	for _, tn := range list.Tenants {
+		if tn.Slug == slug {
+			return tn.ID
+		}
+	}
+	t.Fatalf("no tenant %q", slug)
+	return ""
+}
+
+// patchSettings changes a tenant's settings through the admin API.
+func patchSettings(t *testing.T, f *Foyer, slug string, settings map[string]any) {
+	t.Helper()
+	r := f.Admin().Do(t, http.MethodPatch, "/api/admin/tenants/"+tenantID(t, f, slug), map[string]any{"settings": settings})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+}

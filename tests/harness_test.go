@@ -222,7 +222,13 @@ type Foyer struct {
 // overrides the FOYER_* environment.
 func startFoyer(t *testing.T, env map[string]string) *Foyer {
 	t.Helper()
-	rs := redistest.Start(t)
+	return startFoyerOn(t, redistest.Start(t), env)
+}
+
+// startFoyerOn is startFoyer on a redis-server the test started itself
+// (with AOF, say).
+func startFoyerOn(t *testing.T, rs *redistest.Server, env map[string]string) *Foyer {
+	t.Helper()
 	port := freePort(t)
 	f := &Foyer{
 		t:        t,

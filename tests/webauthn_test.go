@@ -234,20 +234,7 @@ func TestRegistrationOptionsFollowTenantSettings(t *testing.T) {
 	require.Equal(t, []string{"usb", "nfc"}, o.ExcludeCredentials[0].Transports)
 
 	// Invalid settings are refused, naming the field.
-	r := f.Admin().Do(t, http.MethodGet, "/api/admin/tenants", nil)
-	var list struct {
-		Tenants []struct {
-			ID   string `json:"id"`
-			Slug string `json:"slug"`
-		} `json:"tenants"`
-	}
-	r.JSON(t, &list)
-	var id string
-	for _, tn := range list.Tenants {
-		if tn.Slug == "acme" {
-			id = tn.ID
-		}
-	}
+	id := tenantID(t, f, "acme")
 	for _, tt := range []struct {
 		passkey map[string]any
 		field   string
@@ -257,7 +244,7 @@ func TestRegistrationOptionsFollowTenantSettings(t *testing.T) {
 		{map[string]any{"timeout": 5}, "settings.passkey.timeout"},
 		{map[string]any{"attestation": "maybe"}, "settings.passkey.attestation"},
 	} {
-		r = f.Admin().Do(t, http.MethodPatch, "/api/admin/tenants/"+id, map[string]any{"settings": map[string]any{"passkey": tt.passkey}})
+		r := f.Admin().Do(t, http.MethodPatch, "/api/admin/tenants/"+id, map[string]any{"settings": map[string]any{"passkey": tt.passkey}})
 		e := requireError(t, r, http.StatusBadRequest, "guard.invalid_input")
 		require.Equal(t, tt.field, e.Fields(t)[0].Field)
 	}
@@ -380,21 +367,7 @@ func TestPasskeysStayInTheirTenant(t *testing.T) {
 	// globex shares acme's RP ID, so the authenticator offers acme's
 	// credential; globex must still not know it.
 	globex := passkeyTenant(t, f, "globex", map[string]any{"residentKey": "required"})
-	r := f.Admin().Do(t, http.MethodGet, "/api/admin/tenants", nil)
-	var list struct {
-		Tenants []struct {
-			ID   string `json:"id"`
-			Slug string `json:"slug"`
-		} `json:"tenants"`
-	}
-	r.JSON(t, &list)
-	for _, tn := range list.Tenants {
-		if tn.Slug == "globex" {
-			r = f.Admin().Do(t, http.MethodPatch, "/api/admin/tenants/"+tn.ID,
-				map[string]any{"settings": map[string]any{"rpId": "acme." + baseDomain}})
-			require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
-		}
-	}
+	patchSettings(t, f, "globex", map[string]any{"rpId": "acme." + baseDomain})
 	a := authenticator.New()
 	open(t, acme, "Register")
 	require.Equal(t, http.StatusNoContent, acme.Do(t, http.MethodPatch, "/api/interaction/profile",
@@ -405,7 +378,7 @@ func TestPasskeysStayInTheirTenant(t *testing.T) {
 	open(t, globex, "SignIn")
 	assertion, err := a.Login(authenticationOptions(t, globex), globex.Origin)
 	require.NoError(t, err)
-	r = identify(t, globex, map[string]any{"passkey": json.RawMessage(assertion)})
+	r := identify(t, globex, map[string]any{"passkey": json.RawMessage(assertion)})
 	requireError(t, r, http.StatusBadRequest, "session.mfa.webauthn_verification_failed")
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -60,7 +61,10 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	binder := httpx.NewBinder()
 	tenants := tenant.NewStore(d.rdb, d.now)
 	resolver := tenant.NewResolver(tenants, cfg.TenantCache, cfg.Dev, d.now)
-	store := session.NewStore(d.rdb)
+	store, err := session.NewPipelinedStore(d.rdb)
+	if err != nil {
+		return nil, fmt.Errorf("redis autopipeline: %w", err)
+	}
 	box, err := verification.NewSecretBox(d.key)
 	if err != nil {
 		return nil, err

@@ -14,6 +14,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// embedded names an embedded struct in validator paths, to be cut out.
+const embedded = "\x00"
+
 // Binder parses and validates request bodies. One is built at start-up and
 // shared: validator.Validate caches struct metadata and is safe for
 // concurrent use.
@@ -26,6 +29,9 @@ type Binder struct {
 func NewBinder() *Binder {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		if f.Anonymous && f.Tag.Get("json") == "" {
+			return embedded // encoding/json flattens it; so must the field path
+		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "-" {
 			return ""
@@ -163,7 +169,7 @@ func validationError(err error) error {
 	for _, fe := range verrs {
 		// Namespace is "Type.field.sub"; drop the type so the path is what
 		// the client sent.
-		ns := fe.Namespace()
+		ns := strings.ReplaceAll(fe.Namespace(), embedded+".", "")
 		if _, rest, ok := strings.Cut(ns, "."); ok {
 			ns = rest
 		}
