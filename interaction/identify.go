@@ -108,8 +108,12 @@ func (s *Service) identify(ctx context.Context, r Request, ix *Interaction, in I
 	if err != nil {
 		return err
 	}
-	if kind == "passkey" || in.VerificationCode != "" {
-		return ErrPendingNotFound // these answer a challenge kept in an existing interaction
+	// These answer a challenge kept in an existing interaction.
+	if in.VerificationCode != "" {
+		return ErrCodeNotFound
+	}
+	if kind == "passkey" {
+		return ErrPendingNotFound
 	}
 	res, err := s.Limiter.Hit(ctx, r.Tenant.ID,
 		verification.Bucket{Scope: "pw-id", Value: kind + ":" + value, Limit: s.Limits.PerIdentifier},

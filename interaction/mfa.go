@@ -3,6 +3,7 @@ package interaction
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/internal/httpx"
@@ -91,7 +92,9 @@ func (s *Service) NewTOTPSecret(ctx context.Context, r Request, id string) (TOTP
 	if issuer == "" {
 		issuer = r.Tenant.Slug
 	}
-	enr, err := s.TOTP.NewSecret(issuer, webauthnUser(ix).Name)
+	// The otpauth URI separates issuer and account with ":".
+	noColon := strings.NewReplacer(":", " ")
+	enr, err := s.TOTP.NewSecret(noColon.Replace(issuer), noColon.Replace(webauthnUser(ix).Name))
 	if err != nil {
 		return TOTPSecretOutput{}, err
 	}

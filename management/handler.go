@@ -157,6 +157,11 @@ func (h *Handler) mergeSettings(s *tenant.Settings, raw json.RawMessage) error {
 		return httpx.PrefixFields(err, "settings.")
 	}
 	merged.Normalize()
+	if wh := merged.Connectors.SMS.Webhook; wh != nil {
+		if err := wh.Validate(); err != nil {
+			return httpx.InvalidField("settings.connectors.sms.webhook", "webhook", "https url, secret of 32+ characters")
+		}
+	}
 	*s = merged
 	return nil
 }

@@ -176,6 +176,14 @@ func TestTOTPSignIn(t *testing.T) {
 	submitOK(t, c)
 	signOut(t, c)
 
+	// "prompt" lets a user without factors skip binding one.
+	other := tenantBrowser(f, "acme")
+	open(t, other, "Register")
+	require.Equal(t, http.StatusNoContent, other.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "walt", "password": goodPassword}).Status)
+	requireError(t, other.Do(t, http.MethodPost, "/api/interaction/submit", nil), http.StatusUnprocessableEntity, "user.missing_mfa")
+	require.Equal(t, http.StatusNoContent, other.Do(t, http.MethodPut, "/api/interaction/mfa-skipped", nil).Status)
+	submitOK(t, other)
+
 	require.Equal(t, http.StatusNoContent, signIn(t, c, "username", "yves", goodPassword).Status)
 	e = requireError(t, c.Do(t, http.MethodPost, "/api/interaction/submit", nil), http.StatusForbidden, "session.mfa.require_mfa_verification")
 	require.JSONEq(t, `{"availableFactors":["Totp"],"skippable":false}`, string(e.Details))

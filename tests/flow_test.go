@@ -174,8 +174,9 @@ func TestRegisterThenSignIn(t *testing.T) {
 	require.Equal(t, "alice", name)
 }
 
-// TestForgotPasswordIsNotASignIn: identifying or submitting a ForgotPassword
-// interaction is refused (400), so it cannot be used to sign in.
+// TestForgotPasswordIsNotASignIn: a password cannot identify a
+// ForgotPassword interaction (400), and submitting one without an identifier
+// proven by code signs nobody in (404).
 func TestForgotPasswordIsNotASignIn(t *testing.T) {
 	t.Parallel()
 	f := startFoyer(t, nil)
@@ -184,6 +185,6 @@ func TestForgotPasswordIsNotASignIn(t *testing.T) {
 	start(t, c, "ForgotPassword")
 	requireError(t, c.Do(t, http.MethodPatch, "/api/interaction/identifiers", map[string]string{"username": "carol", "password": strongPassword}),
 		http.StatusBadRequest, "session.not_supported_for_forgot_password")
-	requireError(t, submit(t, c), http.StatusBadRequest, "session.not_supported_for_forgot_password")
+	requireError(t, submit(t, c), http.StatusNotFound, "session.identifier_not_found")
 	require.Empty(t, c.Cookie("foyer_session"))
 }

@@ -128,7 +128,11 @@ func senders(dev bool, log *slog.Logger) interaction.SenderFor {
 		case typ == "smtp" && c.Email.SMTP != nil:
 			return connector.NewSMTP(*c.Email.SMTP), nil
 		case typ == "webhook" && c.SMS.Webhook != nil:
-			return connector.NewWebhook(*c.SMS.Webhook)
+			wh, err := connector.NewWebhook(*c.SMS.Webhook)
+			if err != nil {
+				return nil, interaction.ErrConnectorAbsent.WithCause(err)
+			}
+			return wh, nil
 		case dev && (typ == "log" || typ == "none"):
 			return &connector.Log{Logger: log}, nil
 		}

@@ -122,6 +122,9 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}()
 	t.Cleanup(func() {
 		_ = srv.Close()
+		// Close the listener too: if Serve has not started yet, srv.Close
+		// does not know it and Serve would block in Accept forever.
+		_ = l.Close()
 		<-done
 	})
 	return s
