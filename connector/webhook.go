@@ -34,7 +34,7 @@ type WebhookConfig struct {
 	// URL must be https, except http://localhost and http://127.0.0.1 for
 	// development, because the body carries the code.
 	URL     string        `json:"url" validate:"required,url"`
-	Secret  string        `json:"secret" validate:"required,min=32"`
+	Secret  string        `json:"secret,omitempty" validate:"required,min=32"` // write-only in the admin API
 	Timeout time.Duration `json:"timeout,omitempty"` // 0: DefaultTimeout
 }
 

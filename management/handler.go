@@ -105,7 +105,7 @@ func (h *Handler) create(c *fiber.Ctx) error {
 		return mapErr(err)
 	}
 	h.Resolver.Forget()
-	return c.Status(fiber.StatusCreated).JSON(created)
+	return c.Status(fiber.StatusCreated).JSON(redact(created))
 }
 
 func (h *Handler) get(c *fiber.Ctx) error {
@@ -113,13 +113,16 @@ func (h *Handler) get(c *fiber.Ctx) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	return c.JSON(t)
+	return c.JSON(redact(t))
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {
 	ts, err := h.Tenants.List(c.UserContext())
 	if err != nil {
 		return err
+	}
+	for i, t := range ts {
+		ts[i] = redact(t)
 	}
 	return c.JSON(ListOutput{Tenants: ts})
 }
@@ -143,7 +146,7 @@ func (h *Handler) update(c *fiber.Ctx) error {
 		return mapErr(err)
 	}
 	h.Resolver.Forget()
-	return c.JSON(t)
+	return c.JSON(redact(t))
 }
 
 // mergeSettings decodes a partial settings object onto s and validates the
@@ -184,4 +187,22 @@ func mapErr(err error) error {
 		return ErrTaken
 	}
 	return err
+}
+
+// redact returns a copy of t without connector secrets: the admin API
+// takes them but never sends them back.
+func redact(t *tenant.Tenant) *tenant.Tenant {
+	cp := *t
+	c := &cp.Settings.Connectors
+	if c.Email.SMTP != nil {
+		smtp := *c.Email.SMTP
+		smtp.Password = ""
+		c.Email.SMTP = &smtp
+	}
+	if c.SMS.Webhook != nil {
+		wh := *c.SMS.Webhook
+		wh.Secret = ""
+		c.SMS.Webhook = &wh
+	}
+	return &cp
 }

@@ -130,6 +130,32 @@ func TestCodeSendAndTryLimits(t *testing.T) {
 	}
 	requireError(t, identify(t, c, map[string]any{"email": "nobody@acme.test", "verificationCode": code}), http.StatusBadRequest, "verification_code.exceed_max_try")
 
+	// A failed delivery is a 502, and counts against no limit.
+	mailTenant(t, f, "broken", &smtptest.Server{Host: "127.0.0.1", Port: freePort(t)}, nil) // nothing listens
+	bc := tenantBrowser(f, "broken")
+	open(t, bc, "SignIn")
+	for range 2 {
+		r = bc.Do(t, http.MethodPost, "/api/interaction/verification/verification-code", map[string]any{"email": "known@acme.test"})
+		requireError(t, r, http.StatusBadGateway, "connector.delivery_failed")
+	}
+
+	// Connector secrets are write-only.
+	r = f.Admin().Do(t, http.MethodPatch, "/api/admin/tenants/"+tenantID(t, f, "acme"), map[string]any{"settings": map[string]any{
+		"connectors": map[string]any{
+			"email": map[string]any{"smtp": map[string]any{"username": "mailer", "password": "smtp-password-not-to-be-shown"}},
+			"sms": map[string]any{"type": "webhook", "webhook": map[string]any{
+				"url": "https://sms.acme.test/hook", "secret": "webhook-secret-not-to-be-shown-0123456789"}},
+		},
+	}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.NotContains(t, string(r.Body), "not-to-be-shown")
+	require.NotContains(t, string(f.Admin().Do(t, http.MethodGet, "/api/admin/tenants", nil).Body), "not-to-be-shown")
+	r = f.Admin().Do(t, http.MethodPatch, "/api/admin/tenants/"+tenantID(t, f, "acme"), map[string]any{"settings": map[string]any{
+		"connectors": map[string]any{"sms": map[string]any{"webhook": map[string]any{"url": "http://sms.acme.test/hook"}}},
+	}})
+	e := requireError(t, r, http.StatusBadRequest, "guard.invalid_input")
+	require.Equal(t, "settings.connectors.sms.webhook", e.Fields(t)[0].Field)
+
 	// A tenant without a connector says so.
 	other := f.Admin().Do(t, http.MethodPost, "/api/admin/tenants", map[string]any{"slug": "plain", "settings": map[string]any{"connectors": map[string]any{"sms": map[string]any{"type": "none"}}}})
 	require.Equal(t, http.StatusCreated, other.Status)

@@ -148,12 +148,15 @@ func TestPasskeyAsSecondFactor(t *testing.T) {
 
 func TestPasskeyOnlySignIn(t *testing.T) {
 	f := startFoyer(t, nil)
-	c := passkeyTenant(t, f, "acme", map[string]any{"residentKey": "required", "userVerification": "required"})
+	// The tenant allows password-less sign-up: the passkey is the only credential.
+	c := passkeyTenant(t, f, "acme", map[string]any{"residentKey": "required", "userVerification": "required", "passwordless": true})
 	a := authenticator.New(authenticator.WithAttachment("platform"), authenticator.WithTransports("internal", "hybrid"),
 		authenticator.WithBackup(true, true))
 	open(t, c, "Register")
 	require.Equal(t, http.StatusNoContent, c.Do(t, http.MethodPatch, "/api/interaction/profile",
-		map[string]any{"username": "heidi", "password": goodPassword}).Status)
+		map[string]any{"username": "heidi"}).Status)
+	e := requireError(t, c.Do(t, http.MethodPost, "/api/interaction/submit", nil), http.StatusUnprocessableEntity, "user.missing_profile")
+	require.JSONEq(t, `{"missingProfile":["password"]}`, string(e.Details), "without a passkey the password is still required")
 	bindPasskey(t, c, a)
 	submitOK(t, c)
 	signOut(t, c)
