@@ -54,9 +54,7 @@ func webauthnUser(ix *Interaction) *verification.User {
 	for _, c := range ix.Subject.Credentials {
 		u.Credentials = append(u.Credentials, account.Credential{ID: c.ID, Transports: c.Transports})
 	}
-	for _, c := range ix.PendingCredentials {
-		u.Credentials = append(u.Credentials, c)
-	}
+	u.Credentials = append(u.Credentials, ix.PendingCredentials...)
 	return u
 }
 

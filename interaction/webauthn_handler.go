@@ -81,26 +81,29 @@ func (h *Handler) bindMFA(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := h.bind(c, typ.Type); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// bind binds a new factor of the given type.
+func (h *Handler) bind(c *fiber.Ctx, typ string) error {
 	ctx, r, id := c.UserContext(), request(c), cookieID(c)
-	switch typ.Type {
+	switch typ {
 	case "Totp":
 		in, err := httpx.Bind[TOTPCodeInput](c, h.Binder)
 		if err != nil {
 			return err
 		}
-		err = h.Service.BindTOTP(ctx, r, id, in.Code)
+		return h.Service.BindTOTP(ctx, r, id, in.Code)
 	case "BackupCode":
-		err = h.Service.BindBackupCodes(ctx, r, id)
-	default:
-		if _, err := httpx.Bind[AttestationInput](c, h.Binder); err != nil {
-			return err
-		}
-		err = h.Service.BindWebAuthn(ctx, r, id, c.Body())
+		return h.Service.BindBackupCodes(ctx, r, id)
 	}
-	if err != nil {
+	if _, err := httpx.Bind[AttestationInput](c, h.Binder); err != nil {
 		return err
 	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return h.Service.BindWebAuthn(ctx, r, id, c.Body())
 }
 
 func (h *Handler) verifyMFA(c *fiber.Ctx) error {
@@ -115,8 +118,7 @@ func (h *Handler) verifyMFA(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		err = h.Service.VerifyTOTP(ctx, r, id, in.Code)
-		if err != nil {
+		if err := h.Service.VerifyTOTP(ctx, r, id, in.Code); err != nil {
 			return err
 		}
 	case "BackupCode":

@@ -186,6 +186,9 @@ func bindTOTP(t *testing.T, c *Client) string {
 	}
 	r.JSON(t, &out)
 	require.Regexp(t, `^data:image/png;base64,`, out.SecretQRCode)
+	wrong := totpCode(t, out.Secret, time.Now().Add(-90*time.Second))
+	r = c.Do(t, http.MethodPost, "/api/interaction/bind-mfa", map[string]any{"type": "Totp", "code": wrong})
+	requireError(t, r, http.StatusBadRequest, "session.mfa.invalid_totp_code")
 	r = c.Do(t, http.MethodPost, "/api/interaction/bind-mfa", map[string]any{"type": "Totp", "code": totpCode(t, out.Secret, time.Now())})
 	require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
 	return out.Secret
