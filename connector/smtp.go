@@ -28,7 +28,7 @@ type SMTPConfig struct {
 	Host     string        `json:"host" validate:"required,hostname|ip"`
 	Port     int           `json:"port" validate:"required,min=1,max=65535"` // 587 for starttls, 465 for tls
 	Username string        `json:"username,omitempty"`                       // empty: no SMTP AUTH
-	Password string        `json:"password,omitempty"` // write-only in the admin API
+	Password string        `json:"password,omitempty"`                       // write-only in the admin API
 	From     string        `json:"from" validate:"required,email"`
 	TLS      string        `json:"tls" validate:"required,oneof=starttls tls none"`
 	Timeout  time.Duration `json:"timeout,omitempty"` // 0: DefaultTimeout

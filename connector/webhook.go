@@ -35,7 +35,7 @@ type WebhookConfig struct {
 	// development, because the body carries the code.
 	URL     string        `json:"url" validate:"required,url"`
 	Secret  string        `json:"secret,omitempty" validate:"required,min=32"` // write-only in the admin API
-	Timeout time.Duration `json:"timeout,omitempty"` // 0: DefaultTimeout
+	Timeout time.Duration `json:"timeout,omitempty"`                           // 0: DefaultTimeout
 }
 
 // ErrWebhookConfig matches every rejected WebhookConfig.
