@@ -21,8 +21,14 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 redis-server --version
 
-echo "==> go vet"
+echo "==> gofmt, go vet, staticcheck"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change: $unformatted" >&2
+	exit 1
+fi
 go vet ./...
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 echo "==> go test -race"
 go test -race -count=1 -timeout 15m ./...
