@@ -132,23 +132,24 @@ func TestWrongPasswordAndUnknownUserLookAlike(t *testing.T) {
 	for i := range users {
 		signUp(t, f.Demo(), "user"+strconv.Itoa(i), "", goodPassword)
 	}
-	measure := func(name func(i int) string) ([]time.Duration, []Envelope) {
-		var ds []time.Duration
-		var es []Envelope
-		for i := range users * tries {
-			c := f.Demo()
-			open(t, c, "SignIn")
-			t0 := time.Now()
-			r := identify(t, c, map[string]any{"username": name(i % users), "password": "wrong password " + strconv.Itoa(i)})
-			ds = append(ds, time.Since(t0))
-			require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
-			es = append(es, r.Error(t))
-		}
-		return ds, es
+	try := func(name string, i int) (time.Duration, Envelope) {
+		c := f.Demo()
+		open(t, c, "SignIn")
+		t0 := time.Now()
+		r := identify(t, c, map[string]any{"username": name, "password": "wrong password " + strconv.Itoa(i)})
+		d := time.Since(t0)
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
+		return d, r.Error(t)
 	}
-	// Interleave the two kinds so that machine noise hits both alike.
-	wrongD, wrongE := measure(func(i int) string { return "user" + strconv.Itoa(i) })
-	unknownD, unknownE := measure(func(i int) string { return "nobody" + strconv.Itoa(i) })
+	// Alternate the two kinds so that machine noise hits both alike.
+	var wrongD, unknownD []time.Duration
+	var wrongE, unknownE []Envelope
+	for i := range users * tries {
+		d, e := try("user"+strconv.Itoa(i%users), i)
+		wrongD, wrongE = append(wrongD, d), append(wrongE, e)
+		d, e = try("nobody"+strconv.Itoa(i), i)
+		unknownD, unknownE = append(unknownD, d), append(unknownE, e)
+	}
 	for i := range wrongE {
 		require.Equal(t, wrongE[0], wrongE[i])
 		require.Equal(t, wrongE[0], unknownE[i], "unknown user and wrong password must answer alike")
