@@ -22,6 +22,7 @@ var (
 	ErrBusy                = httpx.New(fiber.StatusServiceUnavailable, "request.busy", "The server is busy; please retry shortly.")
 	ErrUnauthorized        = httpx.New(fiber.StatusUnauthorized, "session.unauthorized", "Please sign in first.")
 	ErrRequireMFA          = httpx.New(fiber.StatusForbidden, "session.mfa.require_mfa_verification", "Mfa verification is required to sign in.")
+	ErrNotVerified         = httpx.New(fiber.StatusNotFound, "session.verification_session_not_found", "The verification was not successful. Restart the verification flow and try again.")
 	ErrNewPasswordRequired = httpx.New(fiber.StatusUnprocessableEntity, "user.new_password_required_in_profile", "You need to set a new password.")
 	ErrMissingMFA          = httpx.New(fiber.StatusUnprocessableEntity, "user.missing_mfa", "You need to bind additional MFA before signing-in.")
 )

@@ -67,6 +67,9 @@ func (s *Service) setProfile(ctx context.Context, t *tenant.Tenant, ix *Interact
 	}
 	if in.Email != "" {
 		e := account.NormalizeEmail(in.Email)
+		if err := needsProof(t, ix, account.KindEmail, e); err != nil {
+			return err
+		}
 		if err := s.checkFree(ctx, t.ID, account.KindEmail, e); err != nil {
 			return err
 		}
@@ -76,6 +79,9 @@ func (s *Service) setProfile(ctx context.Context, t *tenant.Tenant, ix *Interact
 		ph := account.NormalizePhone(in.Phone)
 		if ph == "" {
 			return httpx.InvalidField("phone", "e164", "")
+		}
+		if err := needsProof(t, ix, account.KindPhone, ph); err != nil {
+			return err
 		}
 		if err := s.checkFree(ctx, t.ID, account.KindPhone, ph); err != nil {
 			return err
@@ -123,4 +129,18 @@ func takenErr(kind string) error {
 	default:
 		return ErrUsernameInUse
 	}
+}
+
+// needsProof refuses an email or phone the tenant wants proven by code and
+// this interaction has not proven.
+func needsProof(t *tenant.Tenant, ix *Interaction, kind, value string) error {
+	if !t.Settings.SignUp.Verify {
+		return nil
+	}
+	for _, v := range ix.Verified {
+		if v.Kind == kind && v.Value == value && v.Method == kind+"Code" {
+			return nil
+		}
+	}
+	return ErrNotVerified
 }

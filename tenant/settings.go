@@ -70,6 +70,9 @@ type PasskeyExtension struct {
 type SignUp struct {
 	Identifiers []string `json:"identifiers" validate:"max=3,unique,dive,oneof=username email phone"`
 	Password    bool     `json:"password"`
+	// Verify makes an email or phone in a sign-up profile count only once
+	// proven by a one-time code.
+	Verify bool `json:"verify"`
 }
 
 // Password is the tenant's password policy.

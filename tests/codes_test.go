@@ -50,12 +50,14 @@ func emailCode(t *testing.T, c *Client, mail *smtptest.Server, email string) str
 func TestEmailCodesSignUpSignInAndReset(t *testing.T) {
 	f := startFoyer(t, nil)
 	mail := smtptest.Start(t)
-	c := mailTenant(t, f, "acme", mail, map[string]any{"signUp": map[string]any{"identifiers": []string{"email"}, "password": true}})
+	c := mailTenant(t, f, "acme", mail, map[string]any{"signUp": map[string]any{"identifiers": []string{"email"}, "password": true, "verify": true}})
 	const email = "zoe@acme.test"
 	var codes []string
 
-	// Sign up with a verified email.
+	// Sign up with a verified email: an unproven one is refused.
 	open(t, c, "Register")
+	requireError(t, c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"email": email}),
+		http.StatusNotFound, "session.verification_session_not_found")
 	code := emailCode(t, c, mail, email)
 	codes = append(codes, code)
 	r := identify(t, c, map[string]any{"email": email, "verificationCode": code})
