@@ -8,6 +8,7 @@ import (
 	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/connector"
 	"github.com/foyer-auth/foyer/internal/httpx"
+	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/tenant"
 	"github.com/foyer-auth/foyer/verification"
 	"github.com/gofiber/fiber/v2"
@@ -100,17 +101,16 @@ func (s *Service) SendCode(ctx context.Context, r Request, id string, in SendCod
 		s.Limiter.Release(ctx, res) // nothing was delivered: the send is not counted
 		return ErrDelivery.WithCause(err)
 	}
-	_, err = s.Store.UpdateFrom(ctx, s.Kind, doc, s.mutateFrom(r.Tenant, ix, doc, func(cur *Interaction) error {
+	return s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
 		cur.Code = &code
 		return nil
-	}))
-	return notFound(err)
+	})
 }
 
 // identifyByCode checks a code sent to an email or phone and applies what
 // it proves: for SignIn and ForgotPassword the user owning it, for Register
 // a verified profile field. Every try is counted in the interaction.
-func (s *Service) identifyByCode(ctx context.Context, r Request, id string, ix *Interaction, in IdentifierInput, kind, value string) error {
+func (s *Service) identifyByCode(ctx context.Context, r Request, ix *Interaction, doc session.Doc, in IdentifierInput, kind, value string) error {
 	if ix.Code == nil {
 		return ErrCodeNotFound
 	}
@@ -122,7 +122,7 @@ func (s *Service) identifyByCode(ctx context.Context, r Request, id string, ix *
 		}
 	}
 	var checkErr error
-	_, err := s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
+	err := s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
 		if cur.Code == nil {
 			checkErr = ErrCodeNotFound
 			return nil
@@ -134,18 +134,17 @@ func (s *Service) identifyByCode(ctx context.Context, r Request, id string, ix *
 			return nil
 		}
 		cur.Code = nil // used once
-		cur.Verified = append(cur.Verified, Verified{Method: kind + "Code", Kind: kind, Value: value})
+		v := Verified{Method: kind + "Code", Kind: kind, Value: value}
 		switch {
+		case u != nil:
+			identified(cur, u, v)
+			return nil
 		case cur.Event == Register && kind == account.KindEmail:
 			cur.Profile.Email = value
 		case cur.Event == Register:
 			cur.Profile.Phone = value
-		case u != nil:
-			if cur.UserID != "" && cur.UserID != u.ID {
-				cur.MFAVerified, cur.PendingCredentials = false, nil
-			}
-			cur.UserID, cur.Subject = u.ID, subjectOf(u)
 		}
+		cur.Verified = append(cur.Verified, v)
 		return nil
 	})
 	if err != nil {

@@ -82,48 +82,47 @@ func (s *Service) Identify(ctx context.Context, r Request, id string, in Identif
 		if err != nil {
 			return err
 		}
-		return s.identifyByCode(ctx, r, id, ix, in, kind, value)
+		return s.identifyByCode(ctx, r, ix, doc, in, kind, value)
 	}
-	if err := s.identify(ctx, r, ix, in); err != nil {
-		return err
-	}
-	proven := *ix
-	_, err = s.Store.UpdateFrom(ctx, s.Kind, doc, s.mutate(r.Tenant, func(cur *Interaction) error {
-		cur.UserID, cur.Subject, cur.Verified, cur.MFAVerified = proven.UserID, proven.Subject, proven.Verified, proven.MFAVerified
-		return nil
-	}))
-	return notFound(err)
-}
-
-// identify checks the password of the identified user and records the
-// result in ix. Unknown identifiers and wrong passwords give the same
-// answer, after the same argon2id work (a dummy hash for unknown users).
-// Failed attempts are counted per identifier and per IP before the check, so
-// concurrent guesses are bounded too.
-func (s *Service) identify(ctx context.Context, r Request, ix *Interaction, in IdentifierInput) error {
-	if ix.Event == ForgotPassword {
-		return ErrNotForForgot
-	}
-	kind, value, err := in.kind()
+	u, v, err := s.identify(ctx, r, ix.Event, in)
 	if err != nil {
 		return err
 	}
+	return s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
+		identified(cur, u, v)
+		return nil
+	})
+}
+
+// identify checks the password of the identified user and returns who it
+// proved (for identified to record). Unknown identifiers and wrong passwords give the same
+// answer, after the same argon2id work (a dummy hash for unknown users).
+// Failed attempts are counted per identifier and per IP before the check, so
+// concurrent guesses are bounded too.
+func (s *Service) identify(ctx context.Context, r Request, event Event, in IdentifierInput) (*account.User, Verified, error) {
+	if event == ForgotPassword {
+		return nil, Verified{}, ErrNotForForgot
+	}
+	kind, value, err := in.kind()
+	if err != nil {
+		return nil, Verified{}, err
+	}
 	// These answer a challenge kept in an existing interaction.
 	if in.VerificationCode != "" {
-		return ErrCodeNotFound
+		return nil, Verified{}, ErrCodeNotFound
 	}
 	if kind == "passkey" {
-		return ErrPendingNotFound
+		return nil, Verified{}, ErrPendingNotFound
 	}
 	res, err := s.Limiter.Hit(ctx, r.Tenant.ID,
 		verification.Bucket{Scope: "pw-id", Value: kind + ":" + value, Limit: s.Limits.PerIdentifier},
 		verification.Bucket{Scope: "pw-ip", Value: r.IP, Limit: s.Limits.PerIP})
 	if err != nil {
-		return limitErr(err)
+		return nil, Verified{}, limitErr(err)
 	}
 	u, err := s.Accounts.Find(ctx, r.Tenant.ID, kind, value)
 	if err != nil && !errors.Is(err, account.ErrNotFound) {
-		return err
+		return nil, Verified{}, err
 	}
 	hash := ""
 	if u != nil {
@@ -131,21 +130,28 @@ func (s *Service) identify(ctx context.Context, r Request, ix *Interaction, in I
 	}
 	if err := s.Hasher.Verify(ctx, hash, in.Password); err != nil {
 		if errors.Is(err, verification.ErrPasswordMismatch) {
-			return ErrInvalidCredentials
+			return nil, Verified{}, ErrInvalidCredentials
 		}
 		if errors.Is(err, verification.ErrBusy) {
 			s.Limiter.Release(ctx, res)
-			return ErrBusy.WithCause(err)
+			return nil, Verified{}, ErrBusy.WithCause(err)
 		}
-		return err
+		return nil, Verified{}, err
 	}
 	s.Limiter.Release(ctx, res)
-	if ix.UserID != "" && ix.UserID != u.ID {
-		ix.Verified, ix.MFAVerified, ix.PendingCredentials = nil, false, nil // a different person: start over
+	return u, Verified{Method: "password", Kind: kind, Value: value}, nil
+}
+
+// identified records that u was proven by v. Proving a different person
+// than the one already identified starts the proofs over.
+func identified(cur *Interaction, u *account.User, v Verified) {
+	if cur.UserID != "" && cur.UserID != u.ID {
+		cur.Verified, cur.MFAVerified = nil, false
+		cur.PendingCredentials, cur.PendingTOTP, cur.PendingBackupCodes = nil, nil, nil
+		cur.TOTPSecret, cur.BackupHashes = "", nil
 	}
-	ix.UserID, ix.Subject = u.ID, subjectOf(u)
-	ix.Verified = append(ix.Verified, Verified{Method: "password", Kind: kind, Value: value})
-	return nil
+	cur.UserID, cur.Subject = u.ID, subjectOf(u)
+	cur.Verified = append(cur.Verified, v)
 }
 
 func limitErr(err error) error {

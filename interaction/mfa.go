@@ -75,7 +75,7 @@ func (s *Service) mfaSubject(ctx context.Context, r Request, id string) (*Intera
 // NewTOTPSecret makes a TOTP secret for the subject, kept sealed in the
 // interaction until bind-mfa proves the app holds it.
 func (s *Service) NewTOTPSecret(ctx context.Context, r Request, id string) (TOTPSecretOutput, error) {
-	ix, _, err := s.mfaSubject(ctx, r, id)
+	ix, doc, err := s.mfaSubject(ctx, r, id)
 	if err != nil {
 		return TOTPSecretOutput{}, err
 	}
@@ -99,7 +99,7 @@ func (s *Service) NewTOTPSecret(ctx context.Context, r Request, id string) (TOTP
 		return TOTPSecretOutput{}, err
 	}
 	sealed := s.TOTP.Seal(enr.Secret, owner(r.Tenant.ID, ix.Subject))
-	if _, err := s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
+	if err := s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
 		cur.TOTPSecret = sealed
 		return nil
 	}); err != nil {
@@ -110,7 +110,7 @@ func (s *Service) NewTOTPSecret(ctx context.Context, r Request, id string) (TOTP
 
 // BindTOTP checks the first code from the app and binds the secret.
 func (s *Service) BindTOTP(ctx context.Context, r Request, id, code string) error {
-	ix, _, err := s.mfaSubject(ctx, r, id)
+	ix, doc, err := s.mfaSubject(ctx, r, id)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (s *Service) BindTOTP(ctx context.Context, r Request, id, code string) erro
 		return ErrInvalidTOTP
 	}
 	sealed := ix.TOTPSecret
-	_, err = s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
+	return s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
 		if cur.TOTPSecret != sealed {
 			return ErrPendingNotFound
 		}
@@ -136,12 +136,11 @@ func (s *Service) BindTOTP(ctx context.Context, r Request, id, code string) erro
 		cur.Verified = append(cur.Verified, Verified{Method: "totp"})
 		return nil
 	})
-	return err
 }
 
 // NewBackupCodes offers 10 backup codes; only their hashes are kept.
 func (s *Service) NewBackupCodes(ctx context.Context, r Request, id string) (BackupCodesOutput, error) {
-	ix, _, err := s.mfaSubject(ctx, r, id)
+	ix, doc, err := s.mfaSubject(ctx, r, id)
 	if err != nil {
 		return BackupCodesOutput{}, err
 	}
@@ -161,7 +160,7 @@ func (s *Service) NewBackupCodes(ctx context.Context, r Request, id string) (Bac
 	if err != nil {
 		return BackupCodesOutput{}, busy(err)
 	}
-	if _, err := s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
+	if err := s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
 		cur.BackupHashes = hashes
 		return nil
 	}); err != nil {
@@ -172,17 +171,17 @@ func (s *Service) NewBackupCodes(ctx context.Context, r Request, id string) (Bac
 
 // BindBackupCodes binds the offered backup codes.
 func (s *Service) BindBackupCodes(ctx context.Context, r Request, id string) error {
-	if _, _, err := s.mfaSubject(ctx, r, id); err != nil {
+	ix, doc, err := s.mfaSubject(ctx, r, id)
+	if err != nil {
 		return err
 	}
-	_, err := s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
+	return s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
 		if len(cur.BackupHashes) == 0 {
 			return ErrPendingNotFound
 		}
 		cur.PendingBackupCodes, cur.BackupHashes = cur.BackupHashes, nil
 		return nil
 	})
-	return err
 }
 
 // mfaUser loads the identified user of a sign-in for MFA verification, and

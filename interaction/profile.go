@@ -35,11 +35,10 @@ func (s *Service) SetProfile(ctx context.Context, t *tenant.Tenant, id string, i
 		return err
 	}
 	p := ix.Profile
-	_, err = s.Store.UpdateFrom(ctx, s.Kind, doc, s.mutate(t, func(cur *Interaction) error {
+	return s.save(ctx, t, ix, doc, func(cur *Interaction) error {
 		cur.Profile = p
 		return nil
-	}))
-	return notFound(err)
+	})
 }
 
 // ClearProfile empties the profile (DELETE /api/interaction/profile).

@@ -83,6 +83,13 @@ func (s *Service) update(ctx context.Context, t *tenant.Tenant, id string, fn fu
 	return decode(t, doc)
 }
 
+// save is update for an interaction the caller has just loaded (ix from
+// doc): it saves the second read, and the first attempt reuses ix.
+func (s *Service) save(ctx context.Context, t *tenant.Tenant, ix *Interaction, doc session.Doc, fn func(ix *Interaction) error) error {
+	_, err := s.Store.UpdateFrom(ctx, s.Kind, doc, s.mutateFrom(t, ix, doc, fn))
+	return notFound(err)
+}
+
 // mutate adapts fn to session.Store's update function: decode, check the
 // tenant, apply, encode.
 func (s *Service) mutate(t *tenant.Tenant, fn func(ix *Interaction) error) func(session.Doc) ([]byte, error) {
@@ -135,9 +142,11 @@ func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput
 		start.Subject = &Subject{Handle: account.NewHandle()}
 	}
 	if in.Identifier != nil {
-		if err := s.identify(ctx, r, start, *in.Identifier); err != nil {
+		u, v, err := s.identify(ctx, r, in.Event, *in.Identifier)
+		if err != nil {
 			return "", err
 		}
+		identified(start, u, v)
 	}
 	if in.Profile != nil {
 		if err := s.setProfile(ctx, t, start, *in.Profile, true); err != nil {

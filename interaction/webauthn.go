@@ -127,25 +127,25 @@ func (s *Service) keepCeremony(ctx context.Context, r Request, ix *Interaction, 
 // consume removes the ceremony the caller verified against, and applies
 // the result, in one compare-and-swap: a replayed or concurrent response
 // finds the ceremony gone. On failure the ceremony is spent all the same.
-func (s *Service) consume(ctx context.Context, r Request, doc session.Doc, challenge string, apply func(cur *Interaction) error) error {
-	_, err := s.Store.UpdateFrom(ctx, s.Kind, doc, s.mutate(r.Tenant, func(cur *Interaction) error {
+func (s *Service) consume(ctx context.Context, r Request, ix *Interaction, doc session.Doc, challenge string, apply func(cur *Interaction) error) error {
+	err := s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
 		if cur.Ceremony == nil || cur.Ceremony.Challenge != challenge {
 			return errCeremonyConsumed
 		}
 		cur.Ceremony = nil
 		return apply(cur)
-	}))
+	})
 	if errors.Is(err, errCeremonyConsumed) {
 		return ErrPendingNotFound
 	}
-	return notFound(err)
+	return err
 }
 
 // spend consumes the ceremony whatever the outcome of its verification
 // (a failed attempt cannot be retried against the same challenge); apply
 // records the result only when verr is nil. It answers verr as an API error.
-func (s *Service) spend(ctx context.Context, r Request, doc session.Doc, challenge string, verr error, apply func(cur *Interaction)) error {
-	if err := s.consume(ctx, r, doc, challenge, func(cur *Interaction) error {
+func (s *Service) spend(ctx context.Context, r Request, ix *Interaction, doc session.Doc, challenge string, verr error, apply func(cur *Interaction)) error {
+	if err := s.consume(ctx, r, ix, doc, challenge, func(cur *Interaction) error {
 		if verr == nil {
 			apply(cur)
 		}
@@ -189,7 +189,7 @@ func (s *Service) BindWebAuthn(ctx context.Context, r Request, id string, respon
 	}
 	cred.Name = "Passkey"
 	cred.CreatedAt = s.Now().UTC()
-	return s.spend(ctx, r, doc, c.Challenge, verr, func(cur *Interaction) {
+	return s.spend(ctx, r, ix, doc, c.Challenge, verr, func(cur *Interaction) {
 		cur.PendingCredentials = append(cur.PendingCredentials, cred)
 		cur.MFAVerified = true
 		cur.Verified = append(cur.Verified, Verified{Method: "webauthn"})
@@ -210,7 +210,7 @@ func (s *Service) VerifyWebAuthn(ctx context.Context, r Request, id string, resp
 		return err
 	}
 	a, verr := s.finishLogin(r, u, c, response)
-	if err := s.spend(ctx, r, doc, c.Challenge, verr, func(cur *Interaction) {
+	if err := s.spend(ctx, r, ix, doc, c.Challenge, verr, func(cur *Interaction) {
 		cur.MFAVerified = true
 		cur.Verified = append(cur.Verified, Verified{Method: "webauthn"})
 	}); err != nil {
@@ -238,10 +238,9 @@ func (s *Service) identifyPasskey(ctx context.Context, r Request, ix *Interactio
 	if err == nil {
 		a, err = s.WebAuthn.FinishLogin(r.Tenant, r.Origin, libUserOf(u), c.Session, parsed, s.Now())
 	}
-	if err := s.spend(ctx, r, doc, c.Challenge, err, func(cur *Interaction) {
-		cur.UserID, cur.Subject = u.ID, subjectOf(u)
-		cur.Verified = append(cur.Verified, Verified{Method: "passkey", Kind: "passkey", Value: b64(a.Credential.ID)})
-		cur.MFAVerified = a.UserVerified
+	if err := s.spend(ctx, r, ix, doc, c.Challenge, err, func(cur *Interaction) {
+		identified(cur, u, Verified{Method: "passkey", Kind: "passkey", Value: b64(a.Credential.ID)})
+		cur.MFAVerified = cur.MFAVerified || a.UserVerified
 	}); err != nil {
 		return err
 	}

@@ -30,8 +30,14 @@ type deps struct {
 }
 
 // bodyLimit bounds every request body: the largest legitimate one (a
-// WebAuthn attestation with a certificate chain) is far below it.
-const bodyLimit = 64 << 10
+// WebAuthn attestation with a certificate chain) is far below it. Bodies
+// up to readLimit are read and then refused with a clean 413; fasthttp
+// itself cuts off anything larger before reading it, which a client still
+// writing may see as a reset connection instead of the 413.
+const (
+	bodyLimit = 64 << 10
+	readLimit = 1 << 20
+)
 
 // newApp builds every handler package with its dependencies and mounts it.
 // This is the one place that knows them all.
@@ -48,7 +54,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	app := fiber.New(fiber.Config{
 		Immutable:             true, // values kept from a request must not change under us
 		ErrorHandler:          httpx.ErrorHandler(d.log, mappings...),
-		BodyLimit:             bodyLimit,
+		BodyLimit:             readLimit,
 		ReadTimeout:           10 * time.Second,
 		WriteTimeout:          10 * time.Second,
 		IdleTimeout:           60 * time.Second,
@@ -80,6 +86,12 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		return c.SendString("ok")
 	})
 	app.Use(httpx.RequestContext(cfg.ReqTimeout))
+	app.Use(func(c *fiber.Ctx) error {
+		if len(c.Body()) > bodyLimit {
+			return httpx.ErrTooLarge
+		}
+		return c.Next()
+	})
 
 	// Routes are grouped under distinct prefixes: Fiber v2 group middleware
 	// applies to every later route sharing the prefix.
