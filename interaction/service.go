@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/goccy/go-json"
 	"time"
+
+	"github.com/goccy/go-json"
 
 	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/session"
