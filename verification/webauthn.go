@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
-	json "github.com/goccy/go-json"
 	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
 	"github.com/go-webauthn/webauthn/protocol/webauthncose"
 	"github.com/go-webauthn/webauthn/webauthn"
+	json "github.com/goccy/go-json"
 
 	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/tenant"
