@@ -50,7 +50,7 @@ func (s *Store) Create(ctx context.Context, t Tenant) (*Tenant, error) {
 	claimed := []string{}
 	release := func() {
 		if len(claimed) > 0 {
-			s.rdb.Del(context.WithoutCancel(ctx), claimed...)
+			_ = s.delEach(context.WithoutCancel(ctx), claimed)
 		}
 	}
 	for _, k := range append([]string{slugKey(t.Slug)}, hostKeys(t.Hosts)...) {
@@ -169,7 +169,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(t *Tenant) error)
 		ok, err := s.rdb.SetNX(ctx, hostKey(h), id, 0).Result()
 		if err != nil || !ok {
 			if len(claimed) > 0 {
-				s.rdb.Del(context.WithoutCancel(ctx), claimed...)
+				_ = s.delEach(context.WithoutCancel(ctx), claimed)
 			}
 			if err != nil {
 				return nil, wrap("claim", err)
@@ -183,7 +183,7 @@ func (s *Store) Update(ctx context.Context, id string, fn func(t *Tenant) error)
 		return nil, err
 	}
 	if len(removed) > 0 {
-		if err := s.rdb.Del(ctx, hostKeys(removed)...).Err(); err != nil {
+		if err := s.delEach(ctx, hostKeys(removed)); err != nil {
 			return nil, wrap("release", err)
 		}
 	}
@@ -203,4 +203,16 @@ func diff(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// delEach deletes keys one command each, in one pipeline: the keys live in
+// different cluster slots, where a multi-key DEL is refused (CROSSSLOT).
+func (s *Store) delEach(ctx context.Context, keys []string) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, k := range keys {
+			p.Del(ctx, k)
+		}
+		return nil
+	})
+	return err
 }

@@ -157,3 +157,43 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// StartCluster starts n redis-server nodes (n >= 3) as one Redis Cluster
+// with no replicas, and waits until every slot is served. It needs
+// redis-cli (Debian's redis-tools, which redis-server depends on).
+func StartCluster(tb testing.TB, n int) []*Server {
+	tb.Helper()
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("redis-cli not found on PATH (CI=true: refusing to skip)")
+		}
+		tb.Skip("redis-cli not found on PATH")
+	}
+	nodes := make([]*Server, n)
+	args := []string{"--cluster", "create"}
+	for i := range nodes {
+		nodes[i] = Start(tb, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+			"--cluster-node-timeout", "2000")
+		args = append(args, nodes[i].Addr)
+	}
+	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+		tb.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for _, node := range nodes {
+		for {
+			host, port, _ := strings.Cut(node.Addr, ":")
+			out, _ := exec.Command(cli, "-h", host, "-p", port, "cluster", "info").Output()
+			if strings.Contains(string(out), "cluster_state:ok") {
+				break
+			}
+			if time.Now().After(deadline) {
+				tb.Fatalf("cluster node %s not ready: %s", node.Addr, out)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return nodes
+}
