@@ -50,6 +50,9 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		httpx.MapIs(account.ErrConflict, httpx.New(fiber.StatusConflict, "user.conflict", "Too many concurrent changes to this account; please retry.")),
 		httpx.MapIs(session.ErrConflict, httpx.New(fiber.StatusConflict, "session.conflict", "Too many concurrent changes; please retry.")),
 		httpx.MapIs(context.DeadlineExceeded, httpx.ErrTimeout),
+		// A document or user that vanished between two steps of a request.
+		httpx.MapIs(session.ErrNotFound, interaction.ErrNotFound),
+		httpx.MapIs(account.ErrNotFound, interaction.ErrUserNotExist),
 	}
 	app := fiber.New(fiber.Config{
 		Immutable:             true, // values kept from a request must not change under us
