@@ -26,12 +26,6 @@ var (
 	ErrUserNotExist    = httpx.New(fiber.StatusNotFound, "user.user_not_exist", "No user has this identifier.")
 )
 
-// Code policy: a code lives 10 minutes and allows 5 tries.
-const (
-	codeTTL      = 10 * time.Minute
-	codeMaxTries = 5
-)
-
 // SendLimits bound code sends.
 type SendLimits struct {
 	PerRecipientMinute verification.Limit
@@ -86,18 +80,11 @@ func (s *Service) SendCode(ctx context.Context, r Request, id string, in SendCod
 		verification.Bucket{Scope: "code-hour", Value: recipient, Limit: s.SendLimits.PerRecipientHour},
 		verification.Bucket{Scope: "code-ip", Value: r.IP, Limit: s.SendLimits.PerIP})
 	if err != nil {
-		var le *verification.LimitError
-		if errors.As(err, &le) {
-			return ErrMessageLimited.WithRetryAfter(le.RetryAfter)
-		}
-		return err
+		return limitErr(err, ErrMessageLimited)
 	}
-	code, plain := verification.NewCode(channel, recipient, s.Now(), codeTTL, s.CodeKey)
-	name := r.Tenant.Settings.DisplayName
-	if name == "" {
-		name = r.Tenant.Slug
-	}
-	if err := sender.Send(ctx, connector.Message{To: recipient, Code: plain, TenantName: name, Purpose: string(ix.Event), Locale: "en"}); err != nil {
+	code, plain := verification.NewCode(channel, recipient, s.Now(), verification.DefaultCodeTTL, s.CodeKey)
+	msg := connector.Message{To: recipient, Code: plain, TenantName: r.Tenant.Name(), Purpose: string(ix.Event), Locale: "en"}
+	if err := sender.Send(ctx, msg); err != nil {
 		s.Limiter.Release(ctx, res) // nothing was delivered: the send is not counted
 		return ErrDelivery.WithCause(err)
 	}
@@ -128,7 +115,7 @@ func (s *Service) identifyByCode(ctx context.Context, r Request, ix *Interaction
 			return nil
 		}
 		code := *cur.Code
-		checkErr = code.Check(kind, value, in.VerificationCode, s.Now(), codeMaxTries, s.CodeKey)
+		checkErr = code.Check(kind, value, in.VerificationCode, s.Now(), verification.DefaultCodeMaxTries, s.CodeKey)
 		if checkErr != nil {
 			cur.Code = &code // the failed try is counted
 			return nil

@@ -118,7 +118,7 @@ func (s *Service) identify(ctx context.Context, r Request, event Event, in Ident
 		verification.Bucket{Scope: "pw-id", Value: kind + ":" + value, Limit: s.Limits.PerIdentifier},
 		verification.Bucket{Scope: "pw-ip", Value: r.IP, Limit: s.Limits.PerIP})
 	if err != nil {
-		return nil, Verified{}, limitErr(err)
+		return nil, Verified{}, limitErr(err, ErrTooManyAttempts)
 	}
 	u, err := s.Accounts.Find(ctx, r.Tenant.ID, kind, value)
 	if err != nil && !errors.Is(err, account.ErrNotFound) {
@@ -154,10 +154,12 @@ func identified(cur *Interaction, u *account.User, v Verified) {
 	cur.Verified = append(cur.Verified, v)
 }
 
-func limitErr(err error) error {
+// limitErr turns a reached limit into the API error template, with
+// Retry-After.
+func limitErr(err error, template *httpx.Error) error {
 	var le *verification.LimitError
 	if errors.As(err, &le) {
-		return ErrTooManyAttempts.WithRetryAfter(le.RetryAfter)
+		return template.WithRetryAfter(le.RetryAfter)
 	}
 	return err
 }

@@ -88,13 +88,9 @@ func (s *Service) NewTOTPSecret(ctx context.Context, r Request, id string) (TOTP
 			return TOTPSecretOutput{}, ErrTOTPInUse
 		}
 	}
-	issuer := r.Tenant.Settings.DisplayName
-	if issuer == "" {
-		issuer = r.Tenant.Slug
-	}
 	// The otpauth URI separates issuer and account with ":".
 	noColon := strings.NewReplacer(":", " ")
-	enr, err := s.TOTP.NewSecret(noColon.Replace(issuer), noColon.Replace(webauthnUser(ix).Name))
+	enr, err := s.TOTP.NewSecret(noColon.Replace(r.Tenant.Name()), noColon.Replace(webauthnUser(ix).Name))
 	if err != nil {
 		return TOTPSecretOutput{}, err
 	}
@@ -184,46 +180,58 @@ func (s *Service) BindBackupCodes(ctx context.Context, r Request, id string) err
 	})
 }
 
+// mfaAttempt is a second-factor check under way: the sign-in's
+// interaction as loaded, its user, and the attempt counted against the
+// user's MFA limit.
+type mfaAttempt struct {
+	ix  *Interaction
+	doc session.Doc
+	u   *account.User
+	res verification.Reservation
+}
+
 // mfaUser loads the identified user of a sign-in for MFA verification, and
 // counts the attempt against the user's MFA limit.
-func (s *Service) mfaUser(ctx context.Context, r Request, id string) (*account.User, verification.Reservation, error) {
-	ix, _, err := s.load(ctx, r.Tenant, id)
+func (s *Service) mfaUser(ctx context.Context, r Request, id string) (mfaAttempt, error) {
+	ix, doc, err := s.load(ctx, r.Tenant, id)
 	if err != nil {
-		return nil, verification.Reservation{}, err
+		return mfaAttempt{}, err
 	}
 	if ix.Event != SignIn {
-		return nil, verification.Reservation{}, ErrMFASignInOnly
+		return mfaAttempt{}, ErrMFASignInOnly
 	}
 	if ix.UserID == "" {
-		return nil, verification.Reservation{}, ErrIdentifierNotFound
+		return mfaAttempt{}, ErrIdentifierNotFound
 	}
 	res, err := s.Limiter.Hit(ctx, r.Tenant.ID,
 		verification.Bucket{Scope: "mfa", Value: ix.UserID, Limit: s.Limits.PerIdentifier})
 	if err != nil {
-		return nil, res, limitErr(err)
+		return mfaAttempt{}, limitErr(err, ErrTooManyAttempts)
 	}
 	u, err := s.Accounts.Get(ctx, r.Tenant.ID, ix.UserID)
-	return u, res, err
+	return mfaAttempt{ix: ix, doc: doc, u: u, res: res}, err
 }
 
-// markMFA records a verified second factor in the interaction.
-func (s *Service) markMFA(ctx context.Context, r Request, id, method string) error {
-	_, err := s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
+// passed releases the counted attempt and records the verified second
+// factor in the interaction.
+func (s *Service) passed(ctx context.Context, r Request, a mfaAttempt, method string) error {
+	s.Limiter.Release(ctx, a.res)
+	return s.save(ctx, r.Tenant, a.ix, a.doc, func(cur *Interaction) error {
 		cur.MFAVerified = true
 		cur.Verified = append(cur.Verified, Verified{Method: method})
 		return nil
 	})
-	return err
 }
 
 // VerifyTOTP verifies a TOTP code as the second factor. The accepted time
 // step is stored with compare-and-swap on the user, so a code is accepted
 // once only, even by concurrent requests.
 func (s *Service) VerifyTOTP(ctx context.Context, r Request, id, code string) error {
-	u, res, err := s.mfaUser(ctx, r, id)
+	a, err := s.mfaUser(ctx, r, id)
 	if err != nil {
 		return err
 	}
+	u := a.u
 	if u.MFA.TOTP == nil {
 		return ErrPendingNotFound
 	}
@@ -244,20 +252,19 @@ func (s *Service) VerifyTOTP(ctx context.Context, r Request, id, code string) er
 	}); err != nil {
 		return err
 	}
-	s.Limiter.Release(ctx, res)
-	return s.markMFA(ctx, r, id, "totp")
+	return s.passed(ctx, r, a, "totp")
 }
 
 // VerifyBackupCode consumes one backup code as the second factor; two
 // concurrent uses of one code succeed once (compare-and-swap on the user).
 func (s *Service) VerifyBackupCode(ctx context.Context, r Request, id, code string) (BackupCodeResult, error) {
-	u, res, err := s.mfaUser(ctx, r, id)
+	a, err := s.mfaUser(ctx, r, id)
 	if err != nil {
 		return BackupCodeResult{}, err
 	}
 	var hashes []string
 	var index []int
-	for i, c := range u.MFA.BackupCodes {
+	for i, c := range a.u.MFA.BackupCodes {
 		if c.UsedAt == nil {
 			hashes, index = append(hashes, c.Hash), append(index, i)
 		}
@@ -270,7 +277,7 @@ func (s *Service) VerifyBackupCode(ctx context.Context, r Request, id, code stri
 		return BackupCodeResult{}, busy(err)
 	}
 	at := s.Now().UTC()
-	u, err = s.Accounts.Update(ctx, r.Tenant.ID, u.ID, func(cur *account.User) error {
+	u, err := s.Accounts.Update(ctx, r.Tenant.ID, a.u.ID, func(cur *account.User) error {
 		k := index[i]
 		if k >= len(cur.MFA.BackupCodes) || cur.MFA.BackupCodes[k].UsedAt != nil || cur.MFA.BackupCodes[k].Hash != hashes[i] {
 			return ErrInvalidBackupCode
@@ -281,8 +288,7 @@ func (s *Service) VerifyBackupCode(ctx context.Context, r Request, id, code stri
 	if err != nil {
 		return BackupCodeResult{}, err
 	}
-	s.Limiter.Release(ctx, res)
-	if err := s.markMFA(ctx, r, id, "backupCode"); err != nil {
+	if err := s.passed(ctx, r, a, "backupCode"); err != nil {
 		return BackupCodeResult{}, err
 	}
 	return BackupCodeResult{Remaining: u.RemainingBackupCodes()}, nil
@@ -293,7 +299,7 @@ func (s *Service) SkipMFA(ctx context.Context, r Request, id string) error {
 	if r.Tenant.Settings.MFA.Policy == "mandatory" {
 		return ErrPolicyNotUserControl
 	}
-	_, err := s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
+	err := s.update(ctx, r.Tenant, id, func(cur *Interaction) error {
 		cur.MFASkipped = true
 		return nil
 	})

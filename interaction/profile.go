@@ -43,7 +43,7 @@ func (s *Service) SetProfile(ctx context.Context, t *tenant.Tenant, id string, i
 
 // ClearProfile empties the profile (DELETE /api/interaction/profile).
 func (s *Service) ClearProfile(ctx context.Context, t *tenant.Tenant, id string) error {
-	_, err := s.update(ctx, t, id, func(ix *Interaction) error {
+	err := s.update(ctx, t, id, func(ix *Interaction) error {
 		ix.Profile = Profile{}
 		return nil
 	})

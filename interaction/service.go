@@ -76,12 +76,9 @@ func notFound(err error) error {
 
 // update applies fn to the interaction with compare-and-swap, retrying on a
 // lost race (fn may run more than once and must depend only on its input).
-func (s *Service) update(ctx context.Context, t *tenant.Tenant, id string, fn func(ix *Interaction) error) (*Interaction, error) {
-	doc, err := s.Store.Update(ctx, s.Kind, id, s.mutate(t, fn))
-	if err != nil {
-		return nil, notFound(err)
-	}
-	return decode(t, doc)
+func (s *Service) update(ctx context.Context, t *tenant.Tenant, id string, fn func(ix *Interaction) error) error {
+	_, err := s.Store.Update(ctx, s.Kind, id, s.mutate(t, fn))
+	return notFound(err)
 }
 
 // save is update for an interaction the caller has just loaded (ix from
@@ -156,7 +153,7 @@ func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput
 	}
 	fresh := func() *Interaction { cp := *start; return &cp }
 	if id != "" {
-		_, err := s.update(ctx, t, id, func(ix *Interaction) error {
+		err := s.update(ctx, t, id, func(ix *Interaction) error {
 			*ix = *fresh()
 			return nil
 		})
@@ -186,7 +183,7 @@ type EventInput struct {
 // SetEvent changes the interaction's event.
 func (s *Service) SetEvent(ctx context.Context, t *tenant.Tenant, id string, in EventInput) error {
 	handle := account.NewHandle() // made outside: the update function may run again
-	_, err := s.update(ctx, t, id, func(ix *Interaction) error {
+	err := s.update(ctx, t, id, func(ix *Interaction) error {
 		ix.Event = in.Event
 		if in.Event == Register && ix.Subject == nil {
 			ix.Subject = &Subject{Handle: handle}

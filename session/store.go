@@ -290,18 +290,6 @@ func (s *Store) Rotate(ctx context.Context, k Kind, id string) (Doc, error) {
 	return doc, nil
 }
 
-// TTL returns a document's remaining lifetime.
-func (s *Store) TTL(ctx context.Context, k Kind, id string) (time.Duration, error) {
-	ttl, err := s.rdb.PTTL(ctx, k.Key(id)).Result()
-	if err != nil {
-		return 0, wrap("ttl", err)
-	}
-	if ttl < 0 {
-		return 0, ErrNotFound
-	}
-	return ttl, nil
-}
-
 // wrap marks every Redis failure as ErrUnavailable: for a client, Redis
 // being down, slow or unreachable all mean "retry later".
 func wrap(op string, err error) error {

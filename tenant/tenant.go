@@ -21,6 +21,14 @@ type Tenant struct {
 	Dev bool `json:"-"`
 }
 
+// Name is what people see the tenant called: its display name, or its slug.
+func (t *Tenant) Name() string {
+	if t.Settings.DisplayName != "" {
+		return t.Settings.DisplayName
+	}
+	return t.Slug
+}
+
 // RPID is the WebAuthn relying-party id: the configured one, or the first host.
 func (t *Tenant) RPID() string {
 	if t.Settings.RPID != "" {

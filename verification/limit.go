@@ -116,11 +116,6 @@ func (l *Limiter) Release(ctx context.Context, r Reservation) {
 	})
 }
 
-// Reset forgets a bucket entirely.
-func (l *Limiter) Reset(ctx context.Context, tenantID string, b Bucket) error {
-	return l.rdb.Del(ctx, b.key(tenantID)).Err()
-}
-
 // eval runs the script on every bucket in one pipeline (buckets have their
 // own hash tags, so they may live on different cluster nodes).
 func (l *Limiter) eval(ctx context.Context, tenantID string, buckets []Bucket, member string, keys []string) ([]int64, error) {

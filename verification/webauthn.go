@@ -58,14 +58,10 @@ func (w *WebAuthn) rp(t *tenant.Tenant, origin string) (*webauthn.WebAuthn, erro
 	if origin != "" && !slices.Contains(origins, origin) {
 		origins = append(origins, origin)
 	}
-	name := t.Settings.DisplayName
-	if name == "" {
-		name = t.Slug
-	}
 	timeout := time.Duration(t.Settings.Passkey.Timeout) * time.Millisecond
 	tc := webauthn.TimeoutConfig{Enforce: true, Timeout: timeout, TimeoutUVD: timeout}
 	rp, err := webauthn.New(&webauthn.Config{
-		RPID: t.RPID(), RPDisplayName: name, RPOrigins: origins,
+		RPID: t.RPID(), RPDisplayName: t.Name(), RPOrigins: origins,
 		AttestationPreference: protocol.ConveyancePreference(t.Settings.Passkey.Attestation),
 		Timeouts:              webauthn.TimeoutsConfig{Login: tc, Registration: tc},
 	})
