@@ -22,20 +22,20 @@ func TestRedisCluster(t *testing.T) {
 	}
 	f := startFoyerOn(t, nodes[0], map[string]string{"FOYER_REDIS_URL": strings.Join(addrs, ",")})
 
-	signUp(t, f.Demo(), "clara", "clara@example.com", goodPassword)
+	signUp(t, f.Demo(), "clara", "clara@example.com", strongPassword)
 	c := f.Demo()
-	require.Equal(t, http.StatusNoContent, signIn(t, c, "email", "clara@example.com", goodPassword).Status)
+	require.Equal(t, http.StatusNoContent, signIn(t, c, "email", "clara@example.com", strongPassword).Status)
 	submitOK(t, c)
 
 	acme := passkeyTenant(t, f, "acme", nil)
 	a := authenticator.New()
-	open(t, acme, "Register")
+	start(t, acme, "Register")
 	require.Equal(t, http.StatusNoContent, acme.Do(t, http.MethodPatch, "/api/interaction/profile",
-		map[string]any{"username": "dora", "password": goodPassword}).Status)
+		map[string]any{"username": "dora", "password": strongPassword}).Status)
 	bindPasskey(t, acme, a)
 	submitOK(t, acme)
 	signOut(t, acme)
-	require.Equal(t, http.StatusNoContent, signIn(t, acme, "username", "dora", goodPassword).Status)
+	require.Equal(t, http.StatusNoContent, signIn(t, acme, "username", "dora", strongPassword).Status)
 	assertion, err := a.Login(authenticationOptions(t, acme), acme.Origin)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusNoContent, acme.Do(t, http.MethodPut, "/api/interaction/mfa", withType(t, assertion, "WebAuthn")).Status)

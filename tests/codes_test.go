@@ -55,20 +55,20 @@ func TestEmailCodesSignUpSignInAndReset(t *testing.T) {
 	var codes []string
 
 	// Sign up with a verified email: an unproven one is refused.
-	open(t, c, "Register")
+	start(t, c, "Register")
 	requireError(t, c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"email": email}),
 		http.StatusNotFound, "session.verification_session_not_found")
 	code := emailCode(t, c, mail, email)
 	codes = append(codes, code)
 	r := identify(t, c, map[string]any{"email": email, "verificationCode": code})
 	require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
-	require.Equal(t, http.StatusNoContent, c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"password": goodPassword}).Status)
+	require.Equal(t, http.StatusNoContent, c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"password": strongPassword}).Status)
 	submitOK(t, c)
 	old := c // stays signed in: the reset must end this session
 
 	// Sign in by email code.
 	b := tenantBrowser(f, "acme")
-	open(t, b, "SignIn")
+	start(t, b, "SignIn")
 	code = emailCode(t, b, mail, email)
 	codes = append(codes, code)
 	requireError(t, identify(t, b, map[string]any{"email": email, "verificationCode": "000000"}), http.StatusBadRequest, "verification_code.code_mismatch")
@@ -79,8 +79,8 @@ func TestEmailCodesSignUpSignInAndReset(t *testing.T) {
 	// Reset the password by email code: both sessions end; nobody is signed in.
 	const newPassword = "a brand new passphrase 42"
 	reset := tenantBrowser(f, "acme")
-	open(t, reset, "ForgotPassword")
-	requireError(t, identify(t, reset, map[string]any{"email": email, "password": goodPassword}), http.StatusBadRequest, "session.not_supported_for_forgot_password")
+	start(t, reset, "ForgotPassword")
+	requireError(t, identify(t, reset, map[string]any{"email": email, "password": strongPassword}), http.StatusBadRequest, "session.not_supported_for_forgot_password")
 	code = emailCode(t, reset, mail, email)
 	codes = append(codes, code)
 	require.Equal(t, http.StatusNoContent, identify(t, reset, map[string]any{"email": email, "verificationCode": code}).Status)
@@ -94,20 +94,20 @@ func TestEmailCodesSignUpSignInAndReset(t *testing.T) {
 	}
 	require.Empty(t, f.scanKeys(t, "foyer:sess:*"), "every login session of the user is gone")
 
-	requireError(t, signIn(t, c, "email", email, goodPassword), http.StatusUnprocessableEntity, "session.invalid_credentials")
+	requireError(t, signIn(t, c, "email", email, strongPassword), http.StatusUnprocessableEntity, "session.invalid_credentials")
 	require.Equal(t, http.StatusNoContent, signIn(t, c, "email", email, newPassword).Status)
 	submitOK(t, c)
-	requireNoSecretInRedis(t, f, append(codes, goodPassword, newPassword)...)
+	requireNoSecretInRedis(t, f, append(codes, strongPassword, newPassword)...)
 }
 
 func TestCodeSendAndTryLimits(t *testing.T) {
 	f := startFoyer(t, nil)
 	mail := smtptest.Start(t)
 	c := mailTenant(t, f, "acme", mail, nil)
-	signUp(t, tenantBrowser(f, "acme"), "known", "known@acme.test", goodPassword)
+	signUp(t, tenantBrowser(f, "acme"), "known", "known@acme.test", strongPassword)
 
 	// Known and unknown recipients get the same answer.
-	open(t, c, "SignIn")
+	start(t, c, "SignIn")
 	known := c.Do(t, http.MethodPost, "/api/interaction/verification/verification-code", map[string]any{"email": "known@acme.test"})
 	unknown := c.Do(t, http.MethodPost, "/api/interaction/verification/verification-code", map[string]any{"email": "nobody@acme.test"})
 	require.Equal(t, known.Status, unknown.Status)
@@ -135,7 +135,7 @@ func TestCodeSendAndTryLimits(t *testing.T) {
 	// A failed delivery is a 502, and counts against no limit.
 	mailTenant(t, f, "broken", &smtptest.Server{Host: "127.0.0.1", Port: freePort(t)}, nil) // nothing listens
 	bc := tenantBrowser(f, "broken")
-	open(t, bc, "SignIn")
+	start(t, bc, "SignIn")
 	for range 2 {
 		r = bc.Do(t, http.MethodPost, "/api/interaction/verification/verification-code", map[string]any{"email": "known@acme.test"})
 		requireError(t, r, http.StatusBadGateway, "connector.delivery_failed")
@@ -162,7 +162,7 @@ func TestCodeSendAndTryLimits(t *testing.T) {
 	other := f.Admin().Do(t, http.MethodPost, "/api/admin/tenants", map[string]any{"slug": "plain", "settings": map[string]any{"connectors": map[string]any{"sms": map[string]any{"type": "none"}}}})
 	require.Equal(t, http.StatusCreated, other.Status)
 	p := tenantBrowser(f, "plain")
-	open(t, p, "SignIn")
+	start(t, p, "SignIn")
 	r = p.Do(t, http.MethodPost, "/api/interaction/verification/verification-code", map[string]any{"phone": "+15551234567"})
 	// Dev mode (the suite runs FOYER_DEV=1) falls back to logging the code.
 	require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
@@ -199,8 +199,8 @@ func bindTOTP(t *testing.T, c *Client) string {
 func TestTOTPSignIn(t *testing.T) {
 	f := startFoyer(t, nil)
 	c := passkeyTenant(t, f, "acme", nil) // MFA policy "prompt"
-	open(t, c, "Register")
-	require.Equal(t, http.StatusNoContent, c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "yves", "password": goodPassword}).Status)
+	start(t, c, "Register")
+	require.Equal(t, http.StatusNoContent, c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "yves", "password": strongPassword}).Status)
 	e := requireError(t, c.Do(t, http.MethodPost, "/api/interaction/submit", nil), http.StatusUnprocessableEntity, "user.missing_mfa")
 	require.JSONEq(t, `{"availableFactors":["Totp","WebAuthn"],"skippable":true}`, string(e.Details))
 	secret := bindTOTP(t, c)
@@ -209,13 +209,13 @@ func TestTOTPSignIn(t *testing.T) {
 
 	// "prompt" lets a user without factors skip binding one.
 	other := tenantBrowser(f, "acme")
-	open(t, other, "Register")
-	require.Equal(t, http.StatusNoContent, other.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "walt", "password": goodPassword}).Status)
+	start(t, other, "Register")
+	require.Equal(t, http.StatusNoContent, other.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "walt", "password": strongPassword}).Status)
 	requireError(t, other.Do(t, http.MethodPost, "/api/interaction/submit", nil), http.StatusUnprocessableEntity, "user.missing_mfa")
 	require.Equal(t, http.StatusNoContent, other.Do(t, http.MethodPut, "/api/interaction/mfa-skipped", nil).Status)
 	submitOK(t, other)
 
-	require.Equal(t, http.StatusNoContent, signIn(t, c, "username", "yves", goodPassword).Status)
+	require.Equal(t, http.StatusNoContent, signIn(t, c, "username", "yves", strongPassword).Status)
 	e = requireError(t, c.Do(t, http.MethodPost, "/api/interaction/submit", nil), http.StatusForbidden, "session.mfa.require_mfa_verification")
 	require.JSONEq(t, `{"availableFactors":["Totp"],"skippable":false}`, string(e.Details))
 	old := totpCode(t, secret, time.Now().Add(-60*time.Second))
@@ -227,17 +227,17 @@ func TestTOTPSignIn(t *testing.T) {
 	signOut(t, c)
 
 	// The same code again, in a new sign-in: refused.
-	require.Equal(t, http.StatusNoContent, signIn(t, c, "username", "yves", goodPassword).Status)
+	require.Equal(t, http.StatusNoContent, signIn(t, c, "username", "yves", strongPassword).Status)
 	requireError(t, c.Do(t, http.MethodPut, "/api/interaction/mfa", map[string]any{"type": "Totp", "code": code}), http.StatusBadRequest, "session.mfa.invalid_totp_code")
-	requireNoSecretInRedis(t, f, secret, goodPassword)
+	requireNoSecretInRedis(t, f, secret, strongPassword)
 }
 
 func TestBackupCodes(t *testing.T) {
 	f := startFoyer(t, nil)
 	c := passkeyTenant(t, f, "acme", nil)
 	patchSettings(t, f, "acme", map[string]any{"mfa": map[string]any{"backupCodes": true}})
-	open(t, c, "Register")
-	require.Equal(t, http.StatusNoContent, c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "xena", "password": goodPassword}).Status)
+	start(t, c, "Register")
+	require.Equal(t, http.StatusNoContent, c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "xena", "password": strongPassword}).Status)
 	requireError(t, c.Do(t, http.MethodPost, "/api/interaction/verification/backup-codes", map[string]any{}), http.StatusBadRequest, "session.mfa.backup_code_can_not_be_alone")
 	secret := bindTOTP(t, c)
 	requireError(t, c.Do(t, http.MethodPost, "/api/interaction/submit", nil), http.StatusBadRequest, "session.mfa.backup_code_required")
@@ -253,7 +253,7 @@ func TestBackupCodes(t *testing.T) {
 	signOut(t, c)
 
 	useCode := func(cl *Client, code string) *Response {
-		require.Equal(t, http.StatusNoContent, signIn(t, cl, "username", "xena", goodPassword).Status)
+		require.Equal(t, http.StatusNoContent, signIn(t, cl, "username", "xena", strongPassword).Status)
 		return cl.Do(t, http.MethodPut, "/api/interaction/mfa", map[string]any{"type": "BackupCode", "code": code})
 	}
 	r = useCode(c, out.Codes[0])
@@ -266,7 +266,7 @@ func TestBackupCodes(t *testing.T) {
 	// Two sign-ins use one code at once: exactly one succeeds.
 	a, b := tenantBrowser(f, "acme"), tenantBrowser(f, "acme")
 	for _, cl := range []*Client{a, b} {
-		require.Equal(t, http.StatusNoContent, signIn(t, cl, "username", "xena", goodPassword).Status)
+		require.Equal(t, http.StatusNoContent, signIn(t, cl, "username", "xena", strongPassword).Status)
 	}
 	var wg sync.WaitGroup
 	results := make([]*Response, 2)
@@ -287,5 +287,5 @@ func TestBackupCodes(t *testing.T) {
 		}
 	}
 	require.Equal(t, 1, ok, "one backup code, one use")
-	requireNoSecretInRedis(t, f, append(out.Codes, secret, goodPassword)...)
+	requireNoSecretInRedis(t, f, append(out.Codes, secret, strongPassword)...)
 }

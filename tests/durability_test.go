@@ -20,7 +20,7 @@ func TestAcknowledgedUsersSurviveACrash(t *testing.T) {
 	f := startFoyerOn(t, rs, nil)
 	const n = 10
 	for i := range n {
-		signUp(t, f.Demo(), "durable"+strconv.Itoa(i), "", goodPassword)
+		signUp(t, f.Demo(), "durable"+strconv.Itoa(i), "", strongPassword)
 	}
 	rs.Kill()
 	require.NoError(t, rs.Restart())
@@ -30,7 +30,7 @@ func TestAcknowledgedUsersSurviveACrash(t *testing.T) {
 		return err == nil && r.Status == http.StatusOK
 	}, 10*time.Second, 50*time.Millisecond)
 	for i := range n {
-		r := signIn(t, c, "username", "durable"+strconv.Itoa(i), goodPassword)
+		r := signIn(t, c, "username", "durable"+strconv.Itoa(i), strongPassword)
 		require.Equal(t, http.StatusNoContent, r.Status, "user %d after the crash: %s", i, r.Body)
 		submitOK(t, c)
 		signOut(t, c)

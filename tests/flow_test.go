@@ -55,17 +55,6 @@ func sessionInfo(t *testing.T, c *Client) (username string, methods []string) {
 	return info.User.Username, info.Methods
 }
 
-// register signs a new user up on c's tenant in one PUT and a submit.
-func register(t *testing.T, c *Client, username string) {
-	t.Helper()
-	r := c.Do(t, http.MethodPut, "/api/interaction", map[string]any{
-		"event": "Register", "profile": map[string]string{"username": username, "password": strongPassword},
-	})
-	require.Equal(t, http.StatusNoContent, r.Status, "body %s", r.Body)
-	r = submit(t, c)
-	require.Equal(t, http.StatusOK, r.Status, "body %s", r.Body)
-}
-
 // TestRegisterThenSignIn is the story of a user: sign up with a username and
 // a password (told what is missing, refused a weak password, never seeing it
 // echoed or stored in clear), get a login session under a new cookie, sign
@@ -180,7 +169,7 @@ func TestRegisterThenSignIn(t *testing.T) {
 func TestForgotPasswordIsNotASignIn(t *testing.T) {
 	t.Parallel()
 	f := startFoyer(t, nil)
-	register(t, f.Demo(), "carol")
+	signUp(t, f.Demo(), "carol", "", strongPassword)
 	c := f.Demo()
 	start(t, c, "ForgotPassword")
 	requireError(t, c.Do(t, http.MethodPatch, "/api/interaction/identifiers", map[string]string{"username": "carol", "password": strongPassword}),

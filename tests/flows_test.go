@@ -13,13 +13,18 @@ const (
 	sessCookie = "foyer_session"
 )
 
-// open opens an interaction for event and returns its cookie value.
-func open(t *testing.T, c *Client, event string) string {
+// start begins an interaction and returns its id (the cookie value).
+func start(t *testing.T, c *Client, event string) string {
 	t.Helper()
-	r := c.Do(t, http.MethodPut, "/api/interaction", map[string]any{"event": event})
-	require.Equal(t, http.StatusNoContent, r.Status, "PUT /api/interaction: %s", r.Body)
-	id := c.Cookie(ixCookie)
-	require.NotEmpty(t, id)
+	r := c.Do(t, http.MethodPut, "/api/interaction", map[string]string{"event": event})
+	require.Equal(t, http.StatusNoContent, r.Status, "body %s", r.Body)
+	require.Empty(t, r.Body)
+	name := "foyer_ix"
+	if c.Proto == "https" {
+		name = "__Host-foyer_ix"
+	}
+	id := c.Cookie(name)
+	require.Len(t, id, 43, "interaction cookie %s: 256 bits, base64url", name)
 	return id
 }
 
@@ -46,7 +51,7 @@ func submitOK(t *testing.T, c *Client) string {
 // email in the profile) and leaves c signed in.
 func signUp(t *testing.T, c *Client, username, email, password string) string {
 	t.Helper()
-	open(t, c, "Register")
+	start(t, c, "Register")
 	profile := map[string]any{"username": username, "password": password}
 	if email != "" {
 		profile["email"] = email
@@ -66,7 +71,7 @@ func identify(t *testing.T, c *Client, body map[string]any) *Response {
 // returns the identifiers answer.
 func signIn(t *testing.T, c *Client, kind, value, password string) *Response {
 	t.Helper()
-	open(t, c, "SignIn")
+	start(t, c, "SignIn")
 	return identify(t, c, map[string]any{kind: value, "password": password})
 }
 

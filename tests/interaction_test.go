@@ -30,21 +30,6 @@ func (f *Foyer) storedIx(t *testing.T, id string) (int, ixDoc) {
 	return v, doc
 }
 
-// start begins an interaction and returns its id (the cookie value).
-func start(t *testing.T, c *Client, event string) string {
-	t.Helper()
-	r := c.Do(t, http.MethodPut, "/api/interaction", map[string]string{"event": event})
-	require.Equal(t, http.StatusNoContent, r.Status, "body %s", r.Body)
-	require.Empty(t, r.Body)
-	name := "foyer_ix"
-	if c.Proto == "https" {
-		name = "__Host-foyer_ix"
-	}
-	id := c.Cookie(name)
-	require.Len(t, id, 43, "interaction cookie %s: 256 bits, base64url", name)
-	return id
-}
-
 func state(t *testing.T, c *Client) string {
 	t.Helper()
 	r := c.Do(t, http.MethodGet, "/api/interaction", nil)

@@ -12,8 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const goodPassword = "correct horse battery staple 7"
-
 func TestRegisterSignOutSignInAgain(t *testing.T) {
 	f := startFoyer(t, nil)
 	c := f.Demo()
@@ -21,9 +19,9 @@ func TestRegisterSignOutSignInAgain(t *testing.T) {
 	r := c.Do(t, http.MethodGet, "/api/session", nil)
 	requireError(t, r, http.StatusUnauthorized, "session.unauthorized")
 
-	ix := open(t, c, "Register")
+	ix := start(t, c, "Register")
 	r = c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{
-		"username": "Alice", "email": "Alice@Example.com", "password": goodPassword,
+		"username": "Alice", "email": "Alice@Example.com", "password": strongPassword,
 	})
 	require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
 	var st struct {
@@ -68,7 +66,7 @@ func TestRegisterSignOutSignInAgain(t *testing.T) {
 	requireError(t, c.Do(t, http.MethodGet, "/api/session", nil), http.StatusUnauthorized, "session.unauthorized")
 
 	for _, id := range []struct{ kind, value string }{{"username", "alice"}, {"email", "ALICE@example.com"}} {
-		r = signIn(t, c, id.kind, id.value, goodPassword)
+		r = signIn(t, c, id.kind, id.value, strongPassword)
 		require.Equal(t, http.StatusNoContent, r.Status, "sign in by %s: %s", id.kind, r.Body)
 		submitOK(t, c)
 		r = c.Do(t, http.MethodGet, "/api/session", nil)
@@ -77,13 +75,13 @@ func TestRegisterSignOutSignInAgain(t *testing.T) {
 		require.Equal(t, "Alice", sess.User.Username)
 		signOut(t, c)
 	}
-	requireNoSecretInRedis(t, f, goodPassword)
+	requireNoSecretInRedis(t, f, strongPassword)
 }
 
 func TestSignUpRules(t *testing.T) {
 	f := startFoyer(t, nil)
 	c := f.Demo()
-	open(t, c, "Register")
+	start(t, c, "Register")
 
 	r := c.Do(t, http.MethodPost, "/api/interaction/submit", nil)
 	e := requireError(t, r, http.StatusUnprocessableEntity, "user.missing_profile")
@@ -111,15 +109,15 @@ func TestSignUpRules(t *testing.T) {
 	require.JSONEq(t, `{"missingProfile":["password"]}`, string(e.Details))
 
 	// Taken identifiers are refused with Logto's codes, case-insensitively.
-	signUp(t, f.Demo(), "carol", "carol@example.com", goodPassword)
-	open(t, c, "Register")
+	signUp(t, f.Demo(), "carol", "carol@example.com", strongPassword)
+	start(t, c, "Register")
 	r = c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "CAROL"})
 	requireError(t, r, http.StatusUnprocessableEntity, "user.username_already_in_use")
 	r = c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"email": "Carol@example.com"})
 	requireError(t, r, http.StatusUnprocessableEntity, "user.email_already_in_use")
 
 	// Sign-in before identifying: submit says what is missing.
-	open(t, c, "SignIn")
+	start(t, c, "SignIn")
 	requireError(t, c.Do(t, http.MethodPost, "/api/interaction/submit", nil), http.StatusNotFound, "session.identifier_not_found")
 }
 
@@ -130,11 +128,11 @@ func TestWrongPasswordAndUnknownUserLookAlike(t *testing.T) {
 	f := startFoyer(t, nil)
 	const users, tries = 4, 5 // 5 tries per identifier stay under its limit
 	for i := range users {
-		signUp(t, f.Demo(), "user"+strconv.Itoa(i), "", goodPassword)
+		signUp(t, f.Demo(), "user"+strconv.Itoa(i), "", strongPassword)
 	}
 	try := func(name string, i int) (time.Duration, Envelope) {
 		c := f.Demo()
-		open(t, c, "SignIn")
+		start(t, c, "SignIn")
 		t0 := time.Now()
 		r := identify(t, c, map[string]any{"username": name, "password": "wrong password " + strconv.Itoa(i)})
 		d := time.Since(t0)
@@ -169,8 +167,8 @@ func median(ds []time.Duration) time.Duration {
 
 func TestSixthWrongPasswordIsLimited(t *testing.T) {
 	f := startFoyer(t, nil)
-	signUp(t, f.Demo(), "dave", "", goodPassword)
-	signUp(t, f.Demo(), "erin", "", goodPassword)
+	signUp(t, f.Demo(), "dave", "", strongPassword)
+	signUp(t, f.Demo(), "erin", "", strongPassword)
 
 	c := f.Demo()
 	for i := range 5 {
@@ -184,10 +182,10 @@ func TestSixthWrongPasswordIsLimited(t *testing.T) {
 	require.True(t, retry > 0 && retry <= 15*60, "Retry-After %d", retry)
 
 	// Blocked even with the right password, and for any spelling of it.
-	requireError(t, signIn(t, c, "username", "DAVE", goodPassword), http.StatusTooManyRequests, "session.verification_blocked_too_many_attempts")
+	requireError(t, signIn(t, c, "username", "DAVE", strongPassword), http.StatusTooManyRequests, "session.verification_blocked_too_many_attempts")
 
 	// Another identifier is unaffected.
-	r = signIn(t, c, "username", "erin", goodPassword)
+	r = signIn(t, c, "username", "erin", strongPassword)
 	require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
 	submitOK(t, c)
 }
@@ -198,9 +196,9 @@ func TestConcurrentRegistrationsOfOneUsername(t *testing.T) {
 	clients := make([]*Client, n)
 	for i := range clients {
 		clients[i] = f.Demo()
-		open(t, clients[i], "Register")
+		start(t, clients[i], "Register")
 		r := clients[i].Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{
-			"username": "frank", "password": fmt.Sprintf("%s %d", goodPassword, i),
+			"username": "frank", "password": fmt.Sprintf("%s %d", strongPassword, i),
 		})
 		require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
 	}

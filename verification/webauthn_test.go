@@ -47,10 +47,14 @@ func TestWebAuthnCeremonies(t *testing.T) {
 		require.NoError(t, err)
 		return w.FinishLogin(fuzzTenant(), origin, u, c.Session, parsed, time.Now())
 	}
+	// The passkey has been synced since: the backup state is updated.
+	a.BackupState = true
 	as, err := login()
 	require.NoError(t, err)
 	require.Equal(t, uint32(1), as.Credential.SignCount)
 	require.True(t, as.UserVerified)
+	require.True(t, as.Credential.BackupState)
+	require.False(t, as.Credential.LastUsedAt.IsZero())
 	u.Credentials[0] = as.Credential
 
 	// A clone replays an old counter: refused, though the library only flags it.
