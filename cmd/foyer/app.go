@@ -89,12 +89,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		return c.SendString("ok")
 	})
 	app.Use(httpx.RequestContext(cfg.ReqTimeout))
-	app.Use(func(c *fiber.Ctx) error {
-		if len(c.Body()) > bodyLimit {
-			return httpx.ErrTooLarge
-		}
-		return c.Next()
-	})
+	app.Use(httpx.BodyLimit(bodyLimit))
 
 	// Routes are grouped under distinct prefixes: Fiber v2 group middleware
 	// applies to every later route sharing the prefix.

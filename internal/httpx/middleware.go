@@ -78,3 +78,15 @@ func validOrigin(o string) bool {
 	u, err := url.Parse(o)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Path == ""
 }
+
+// BodyLimit refuses bodies over n bytes with 413. Fiber's own BodyLimit
+// should be set well above n: fasthttp cuts an oversize body off unread,
+// which a client still writing may see as a reset instead of the 413.
+func BodyLimit(n int) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if len(c.Body()) > n {
+			return ErrTooLarge
+		}
+		return c.Next()
+	}
+}
