@@ -56,6 +56,10 @@ type Interaction struct {
 	PendingBackupCodes []string `json:"pendingBackupCodes,omitempty"`
 	// MFASkipped records that the user skipped optional MFA binding.
 	MFASkipped bool `json:"mfaSkipped,omitempty"`
+	// Submitting marks an interaction claimed by a submit under way: every
+	// other request treats it as gone, so one interaction yields at most
+	// one submit. A failed submit clears it.
+	Submitting bool `json:"submitting,omitempty"`
 }
 
 // Subject is the WebAuthn user of the interaction.

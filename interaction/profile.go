@@ -26,18 +26,22 @@ var usernameRE = regexp.MustCompile(`^[A-Za-z_]\w*$`)
 // SetProfile applies a profile change: replace for PUT, merge for PATCH.
 // A new password is checked against the tenant's policy and hashed here,
 // before it is stored: the interaction never holds it in clear.
+//
+// The checks run against the interaction as loaded, but only the fields
+// this request sets are written, inside the compare-and-swap: two PATCHes
+// of different fields that race both land (a write of the whole loaded
+// profile would silently undo the other one).
 func (s *Service) SetProfile(ctx context.Context, t *tenant.Tenant, id string, in ProfileInput, replace bool) error {
 	ix, doc, err := s.load(ctx, t, id)
 	if err != nil {
 		return err
 	}
-	if err := s.setProfile(ctx, t, ix, in, replace); err != nil {
+	change, err := s.profileChange(ctx, t, ix, in, replace)
+	if err != nil {
 		return err
 	}
-	p := ix.Profile
 	return s.save(ctx, t, ix, doc, func(cur *Interaction) error {
-		cur.Profile = p
-		return nil
+		return change.apply(t, cur, replace)
 	})
 }
 
@@ -50,58 +54,91 @@ func (s *Service) ClearProfile(ctx context.Context, t *tenant.Tenant, id string)
 	return err
 }
 
-func (s *Service) setProfile(ctx context.Context, t *tenant.Tenant, ix *Interaction, in ProfileInput, replace bool) error {
-	p := ix.Profile
+// apply writes the fields that p sets into cur's profile (all of them,
+// clearing the rest, when replace). Proof of an email or phone is checked
+// again on cur: the interaction may have changed since the checks ran.
+func (p Profile) apply(t *tenant.Tenant, cur *Interaction, replace bool) error {
+	if p.Email != "" {
+		if err := needsProof(t, cur, account.KindEmail, p.Email); err != nil {
+			return err
+		}
+	}
+	if p.Phone != "" {
+		if err := needsProof(t, cur, account.KindPhone, p.Phone); err != nil {
+			return err
+		}
+	}
 	if replace {
-		p = Profile{}
+		cur.Profile = p
+		return nil
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&cur.Profile.Username, p.Username)
+	set(&cur.Profile.Email, p.Email)
+	set(&cur.Profile.Phone, p.Phone)
+	set(&cur.Profile.PasswordHash, p.PasswordHash)
+	return nil
+}
+
+// profileChange checks in against the tenant's rules and ix, and returns
+// the profile fields it sets (normalised, the password hashed).
+func (s *Service) profileChange(ctx context.Context, t *tenant.Tenant, ix *Interaction, in ProfileInput, replace bool) (Profile, error) {
+	var p Profile
+	// The password is checked against the profile it will stand in.
+	merged := ix.Profile
+	if replace {
+		merged = Profile{}
 	}
 	if in.Username != "" {
 		if !usernameRE.MatchString(in.Username) {
-			return httpx.InvalidField("username", "username", `^[A-Za-z_]\w*$`)
+			return p, httpx.InvalidField("username", "username", `^[A-Za-z_]\w*$`)
 		}
 		if err := s.checkFree(ctx, t.ID, account.KindUsername, account.NormalizeUsername(in.Username)); err != nil {
-			return err
+			return p, err
 		}
-		p.Username = in.Username
+		p.Username, merged.Username = in.Username, in.Username
 	}
 	if in.Email != "" {
 		e := account.NormalizeEmail(in.Email)
 		if err := needsProof(t, ix, account.KindEmail, e); err != nil {
-			return err
+			return p, err
 		}
 		if err := s.checkFree(ctx, t.ID, account.KindEmail, e); err != nil {
-			return err
+			return p, err
 		}
-		p.Email = e
+		p.Email, merged.Email = e, e
 	}
 	if in.Phone != "" {
 		ph := account.NormalizePhone(in.Phone)
 		if ph == "" {
-			return httpx.InvalidField("phone", "e164", "")
+			return p, httpx.InvalidField("phone", "e164", "")
 		}
 		if err := needsProof(t, ix, account.KindPhone, ph); err != nil {
-			return err
+			return p, err
 		}
 		if err := s.checkFree(ctx, t.ID, account.KindPhone, ph); err != nil {
-			return err
+			return p, err
 		}
-		p.Phone = ph
+		p.Phone, merged.Phone = ph, ph
 	}
 	if in.Password != "" {
-		if issues := verification.CheckPassword(in.Password, t.Settings.Password.MinScore, p.Username, p.Email, p.Phone); issues != nil {
-			return ErrPasswordRejected.WithDetails(PasswordDetails{Issues: issues})
+		if issues := verification.CheckPassword(in.Password, t.Settings.Password.MinScore, merged.Username, merged.Email, merged.Phone); issues != nil {
+			return p, ErrPasswordRejected.WithDetails(PasswordDetails{Issues: issues})
 		}
 		hash, err := s.Hasher.Hash(ctx, in.Password)
 		if err != nil {
 			if errors.Is(err, verification.ErrBusy) {
-				return ErrBusy.WithCause(err)
+				return p, ErrBusy.WithCause(err)
 			}
-			return err
+			return p, err
 		}
 		p.PasswordHash = hash
 	}
-	ix.Profile = p
-	return nil
+	return p, nil
 }
 
 // checkFree answers early that an identifier is taken, as Logto does; the

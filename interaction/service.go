@@ -56,7 +56,19 @@ func (s *Service) load(ctx context.Context, t *tenant.Tenant, id string) (*Inter
 	return ix, doc, err
 }
 
+// decode parses an interaction of tenant t. One claimed by a submit under
+// way is already spent: it answers ErrNotFound, as a deleted one would.
 func decode(t *tenant.Tenant, doc session.Doc) (*Interaction, error) {
+	ix, err := decodeClaimed(t, doc)
+	if err == nil && ix.Submitting {
+		return nil, ErrNotFound
+	}
+	return ix, err
+}
+
+// decodeClaimed is decode that also accepts a claimed interaction, for the
+// submit that claimed it.
+func decodeClaimed(t *tenant.Tenant, doc session.Doc) (*Interaction, error) {
 	var ix Interaction
 	if err := json.Unmarshal(doc.Data, &ix); err != nil {
 		return nil, fmt.Errorf("interaction: corrupt document: %w", err)
@@ -147,7 +159,11 @@ func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput
 		identified(start, u, v)
 	}
 	if in.Profile != nil {
-		if err := s.setProfile(ctx, t, start, *in.Profile, true); err != nil {
+		p, err := s.profileChange(ctx, t, start, *in.Profile, true)
+		if err != nil {
+			return "", err
+		}
+		if err := p.apply(t, start, true); err != nil {
 			return "", err
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/goccy/go-json"
+
 	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/tenant"
@@ -20,39 +22,100 @@ type SubmitResult struct {
 }
 
 // Submit finishes the interaction: it decides what is still missing, and
-// when nothing is, creates the user (Register), starts a login session under
-// a new id, and deletes the interaction.
+// when nothing is, claims the interaction (so that a parallel submit finds
+// it gone), creates the user (Register), starts a login session under a new
+// id, and deletes the interaction.
 func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id string) (SubmitResult, error) {
-	ix, _, err := s.load(ctx, t, id)
-	if err != nil {
-		return SubmitResult{}, err
+	for {
+		ix, doc, err := s.load(ctx, t, id)
+		if err != nil {
+			return SubmitResult{}, err
+		}
+		u, err := s.ready(ctx, t, ix)
+		if err != nil {
+			return SubmitResult{}, err
+		}
+		claimed, err := s.claim(ctx, ix, doc)
+		if errors.Is(err, errChanged) {
+			continue // decide again on what another request just wrote
+		}
+		if err != nil {
+			return SubmitResult{}, notFound(err)
+		}
+		res, err := s.finish(ctx, t, id, ix, u)
+		if err != nil {
+			// Nothing was finished: the interaction is usable again (to
+			// pick another username, say). A failure to release leaves
+			// it claimed until it expires; the user starts again.
+			_, _ = s.Store.UpdateFrom(context.WithoutCancel(ctx), s.Kind, claimed, func(old session.Doc) ([]byte, error) {
+				cur, err := decodeClaimed(t, old)
+				if err != nil {
+					return nil, err
+				}
+				cur.Submitting = false
+				return json.Marshal(cur)
+			})
+		}
+		return res, err
 	}
+}
+
+// errChanged: the interaction changed between the checks of a submit and
+// its claim.
+var errChanged = errors.New("interaction changed during submit")
+
+// claim marks the interaction as being submitted, by compare-and-swap on
+// the version the submit's checks ran on.
+func (s *Service) claim(ctx context.Context, ix *Interaction, doc session.Doc) (session.Doc, error) {
+	return s.Store.UpdateFrom(ctx, s.Kind, doc, func(old session.Doc) ([]byte, error) {
+		if old.Version != doc.Version {
+			return nil, errChanged
+		}
+		cp := *ix
+		cp.Submitting = true
+		return json.Marshal(&cp)
+	})
+}
+
+// ready checks that ix has everything its event needs, and returns the
+// identified user (nil for Register).
+func (s *Service) ready(ctx context.Context, t *tenant.Tenant, ix *Interaction) (*account.User, error) {
 	var u *account.User
 	switch ix.Event {
 	case SignIn, ForgotPassword:
 		if ix.UserID == "" {
 			if ix.Event == SignIn && verifiedContact(ix) {
-				return SubmitResult{}, ErrUserNotExist
+				return nil, ErrUserNotExist
 			}
-			return SubmitResult{}, ErrIdentifierNotFound
+			return nil, ErrIdentifierNotFound
 		}
+		var err error
 		if u, err = s.Accounts.Get(ctx, t.ID, ix.UserID); err != nil {
 			if errors.Is(err, account.ErrNotFound) {
-				return SubmitResult{}, ErrIdentifierNotFound
+				return nil, ErrIdentifierNotFound
 			}
-			return SubmitResult{}, err
+			return nil, err
 		}
 	case Register:
 		if missing := missingProfile(t, ix); len(missing) > 0 {
-			return SubmitResult{}, ErrMissingProfile.WithDetails(MissingProfileDetails{MissingProfile: missing})
+			return nil, ErrMissingProfile.WithDetails(MissingProfileDetails{MissingProfile: missing})
 		}
 	}
 	if ix.Event == ForgotPassword {
+		if ix.Profile.PasswordHash == "" {
+			return nil, ErrNewPasswordRequired
+		}
+		return u, nil
+	}
+	return u, mfaCheck(t, ix, u)
+}
+
+// finish carries out a claimed submit.
+func (s *Service) finish(ctx context.Context, t *tenant.Tenant, id string, ix *Interaction, u *account.User) (SubmitResult, error) {
+	if ix.Event == ForgotPassword {
 		return s.resetPassword(ctx, t, id, ix, u)
 	}
-	if err := mfaCheck(t, ix, u); err != nil {
-		return SubmitResult{}, err
-	}
+	var err error
 	if ix.Event == Register {
 		if u, err = s.createUser(ctx, t, ix); err != nil {
 			return SubmitResult{}, err
@@ -84,9 +147,6 @@ func (s *Service) signIn(ctx context.Context, t *tenant.Tenant, id string, ix *I
 // by code and set a new password in the profile. Every login session of the
 // user ends; nobody is signed in unless the tenant says so.
 func (s *Service) resetPassword(ctx context.Context, t *tenant.Tenant, id string, ix *Interaction, u *account.User) (SubmitResult, error) {
-	if ix.Profile.PasswordHash == "" {
-		return SubmitResult{}, ErrNewPasswordRequired
-	}
 	if _, err := s.Accounts.Update(ctx, t.ID, u.ID, func(u *account.User) error {
 		u.PasswordHash = ix.Profile.PasswordHash
 		return nil
