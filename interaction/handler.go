@@ -138,9 +138,15 @@ func (h *Handler) identify(c *fiber.Ctx) error {
 	if err := h.checkPasskey(&in, "passkey."); err != nil {
 		return err
 	}
-	if err := h.Service.Identify(c.UserContext(), request(c), cookieID(c), in); err != nil {
+	ctx := c.UserContext()
+	if err := h.Service.Identify(ctx, request(c), cookieID(c), in); err != nil {
 		return err
 	}
+	id, err := h.Service.Renew(ctx, cookieID(c))
+	if err != nil {
+		return err
+	}
+	setCookie(c, id, h.Service.Kind.TTL)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 

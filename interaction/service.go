@@ -145,7 +145,10 @@ func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput
 		if err := s.SetEvent(ctx, t, id, EventInput{Event: in.Event}); err != nil {
 			return "", err
 		}
-		return id, s.Identify(ctx, r, id, *in.Identifier)
+		if err := s.Identify(ctx, r, id, *in.Identifier); err != nil {
+			return "", err
+		}
+		return s.Renew(ctx, id)
 	}
 	start := &Interaction{TenantID: t.ID, Event: in.Event, CreatedAt: s.Now().UTC()}
 	if in.Event == Register {
@@ -168,7 +171,10 @@ func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput
 		}
 	}
 	fresh := func() *Interaction { cp := *start; return &cp }
-	if id != "" {
+	if id != "" && in.Identifier == nil {
+		// A restart keeps the id (and so the cookie). One that identifies
+		// someone gets a new id below, so that an id planted in a
+		// victim's browser is not the one that ends up signed in.
 		err := s.update(ctx, t, id, func(ix *Interaction) error {
 			*ix = *fresh()
 			return nil
@@ -187,6 +193,22 @@ func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput
 	doc, err := s.Store.Create(ctx, s.Kind, data, 0)
 	if err != nil {
 		return "", err
+	}
+	if id != "" && id != doc.ID {
+		_ = s.Store.Delete(ctx, s.Kind, id) // replaced; it would expire anyway
+	}
+	return doc.ID, nil
+}
+
+// Renew moves the interaction to a new id after it identified someone
+// (session fixation: an id planted in a victim's browser must not be the
+// one that the victim's sign-in finishes). The caller sets the new cookie.
+// An update racing with the move either lands before it and is carried
+// over, or fails as not found (session.Store.Rotate).
+func (s *Service) Renew(ctx context.Context, id string) (string, error) {
+	doc, err := s.Store.Rotate(ctx, s.Kind, id)
+	if err != nil {
+		return "", notFound(err)
 	}
 	return doc.ID, nil
 }
