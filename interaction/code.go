@@ -82,7 +82,10 @@ func (s *Service) SendCode(ctx context.Context, r Request, id string, in SendCod
 	if err != nil {
 		return limitErr(err, ErrMessageLimited)
 	}
-	code, plain := verification.NewCode(channel, recipient, s.Now(), verification.DefaultCodeTTL, s.CodeKey)
+	// The code is bound to the event it is sent for: it proves nothing once
+	// the interaction is for something else.
+	to := verification.Target{Channel: channel, Recipient: recipient, Purpose: string(ix.Event)}
+	code, plain := verification.NewCode(to, s.Now(), verification.DefaultCodeTTL, s.CodeKey)
 	msg := connector.Message{To: recipient, Code: plain, TenantName: r.Tenant.Name(), Purpose: string(ix.Event), Locale: "en"}
 	if err := sender.Send(ctx, msg); err != nil {
 		s.Limiter.Release(ctx, res) // nothing was delivered: the send is not counted
@@ -94,9 +97,10 @@ func (s *Service) SendCode(ctx context.Context, r Request, id string, in SendCod
 	})
 }
 
-// identifyByCode checks a code sent to an email or phone and applies what
-// it proves: for SignIn and ForgotPassword the user owning it, for Register
-// a verified profile field. Every try is counted in the interaction.
+// identifyByCode checks a code sent to an email or phone for the
+// interaction's event and applies what it proves: for SignIn and
+// ForgotPassword the user owning it, for Register a verified profile field.
+// Every try is counted in the interaction.
 func (s *Service) identifyByCode(ctx context.Context, r Request, ix *Interaction, doc session.Doc, in IdentifierInput, kind, value string) error {
 	if ix.Code == nil {
 		return ErrCodeNotFound
@@ -115,7 +119,8 @@ func (s *Service) identifyByCode(ctx context.Context, r Request, ix *Interaction
 			return nil
 		}
 		code := *cur.Code
-		checkErr = code.Check(kind, value, in.VerificationCode, s.Now(), verification.DefaultCodeMaxTries, s.CodeKey)
+		to := verification.Target{Channel: kind, Recipient: value, Purpose: string(cur.Event)}
+		checkErr = code.Check(to, in.VerificationCode, s.Now(), verification.DefaultCodeMaxTries, s.CodeKey)
 		if checkErr != nil {
 			cur.Code = &code // the failed try is counted
 			return nil

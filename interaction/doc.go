@@ -9,6 +9,15 @@
 // or corrupt each other's changes, and a one-time challenge recorded in it is
 // consumed by the same write that records the result.
 //
+// Flow integrity (ARCHITECTURE §9) rests on three rules kept in one place
+// each. Every result in an interaction belongs to its event, and changing
+// the event drops them all (Interaction.switchEvent); a one-time code
+// carries the event it was sent for. What submit still needs is decided by
+// one function, requirements, which GET /api/interaction reports too. And
+// signIn is the only way an interaction ends signed in: it passes mfaGate,
+// the same gate for a sign-in, a sign-up and a sign-in after a password
+// reset.
+//
 // Handlers parse and validate input, call the Service, and return errors for
 // the one error handler to render; the Service never sees Fiber.
 package interaction

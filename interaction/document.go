@@ -26,6 +26,10 @@ type Interaction struct {
 	CreatedAt time.Time `json:"createdAt"`
 	// UserID is the user the first factor identified and verified.
 	UserID string `json:"userId,omitempty"`
+	// UserFactors are that user's MFA factors when identified, so that the
+	// public state can say "mfa" is missing without reading the user.
+	// Submit decides on the user's factors as they are then.
+	UserFactors []string `json:"userFactors,omitempty"`
 	// Verified lists what has been proven, in order: "password",
 	// "passkey", ... It becomes the login session's methods.
 	Verified []Verified `json:"verified,omitempty"`
@@ -107,8 +111,9 @@ type State struct {
 	// VerifiedIdentifiers are the identifiers proven so far.
 	VerifiedIdentifiers []StateIdentifier `json:"verifiedIdentifiers"`
 	Profile             StateProfile      `json:"profile"`
-	// Missing says what submit still needs: "identifier", "username",
-	// "email", "phone", "password", "mfa".
+	// Missing says what submit still needs, in the order submit asks for
+	// it (see requirements): "identifier", "username", "email", "phone",
+	// "password", "mfa", "mfa-binding", "backup-codes".
 	Missing []string `json:"missing"`
 }
 
@@ -124,4 +129,33 @@ type StateProfile struct {
 	Email       string `json:"email,omitempty"`
 	Phone       string `json:"phone,omitempty"`
 	PasswordSet bool   `json:"passwordSet"`
+}
+
+// switchEvent makes ix an interaction for ev. Every result an interaction
+// holds was obtained for its event, and no event accepts another's:
+//
+//   - SignIn accepts an identification by password, by passkey or by a code
+//     sent for SignIn, and second factors verified or bound for that user.
+//   - Register identifies nobody: it accepts proofs of the profile's email
+//     and phone by codes sent for Register, the profile, and the factors
+//     bound for the user it will create (its own WebAuthn handle).
+//   - ForgotPassword accepts only an identification by a code sent for
+//     ForgotPassword, and a new password in the profile.
+//
+// A code and a pending WebAuthn ceremony belong to the event they were
+// begun in too (a code carries its purpose), and a Register profile's email
+// or phone stands on proofs that go. So nothing crosses: a change of event
+// is a restart with the new event (ARCHITECTURE §9), keeping only what
+// describes the interaction itself, its tenant and creation time (the
+// absolute lifetime). Setting the same event again changes nothing, so a
+// passkey or code answered through PUT /api/interaction keeps its
+// challenge. handle is the WebAuthn handle a Register subject gets.
+func (ix *Interaction) switchEvent(ev Event, handle []byte) {
+	if ix.Event == ev {
+		return
+	}
+	*ix = Interaction{TenantID: ix.TenantID, CreatedAt: ix.CreatedAt, Event: ev}
+	if ev == Register {
+		ix.Subject = &Subject{Handle: handle}
+	}
 }

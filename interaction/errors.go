@@ -13,6 +13,7 @@ var (
 	ErrInvalidCredentials  = httpx.New(fiber.StatusUnprocessableEntity, "session.invalid_credentials", "Incorrect account or password. Please check your input.")
 	ErrIdentifierNotFound  = httpx.New(fiber.StatusNotFound, "session.identifier_not_found", "User identifier not found. Please go back and sign in again.")
 	ErrNotForForgot        = httpx.New(fiber.StatusBadRequest, "session.not_supported_for_forgot_password", "This operation is not supported for forgot password.")
+	ErrNotForRegister      = httpx.New(fiber.StatusBadRequest, "session.not_supported_for_register", "This operation is not supported for register.")
 	ErrMissingProfile      = httpx.New(fiber.StatusUnprocessableEntity, "user.missing_profile", "You need to provide additional info before signing-in.")
 	ErrUsernameInUse       = httpx.New(fiber.StatusUnprocessableEntity, "user.username_already_in_use", "This username is already in use.")
 	ErrEmailInUse          = httpx.New(fiber.StatusUnprocessableEntity, "user.email_already_in_use", "This email is associated with an existing account.")

@@ -171,7 +171,7 @@ func (h *Handler) clearProfile(c *fiber.Ctx) error {
 }
 
 func (h *Handler) submit(c *fiber.Ctx) error {
-	res, err := h.Service.Submit(c.UserContext(), tenant.From(c), cookieID(c))
+	res, err := h.Service.Submit(c.UserContext(), tenant.From(c), cookieID(c), loginID(c))
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/internal/httpx"
+	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/verification"
 )
 
@@ -84,11 +85,17 @@ func (s *Service) Identify(ctx context.Context, r Request, id string, in Identif
 		}
 		return s.identifyByCode(ctx, r, ix, doc, in, kind, value)
 	}
-	u, v, err := s.identify(ctx, r, ix.Event, in)
+	event := ix.Event
+	u, v, err := s.identify(ctx, r, event, in)
 	if err != nil {
 		return err
 	}
 	return s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
+		if cur.Event != event {
+			// The event changed while the password was checked: the
+			// proof was for the other event (switchEvent).
+			return session.ErrConflict
+		}
 		identified(cur, u, v)
 		return nil
 	})
@@ -113,6 +120,11 @@ func (s *Service) identify(ctx context.Context, r Request, event Event, in Ident
 	}
 	if kind == "passkey" {
 		return nil, Verified{}, ErrPendingNotFound
+	}
+	if event == Register {
+		// Register creates a user; it proves email and phone by codes but
+		// identifies nobody (ARCHITECTURE §9).
+		return nil, Verified{}, ErrNotForRegister
 	}
 	res, err := s.Limiter.Hit(ctx, r.Tenant.ID,
 		verification.Bucket{Scope: "pw-id", Value: kind + ":" + value, Limit: s.Limits.PerIdentifier},
@@ -143,14 +155,16 @@ func (s *Service) identify(ctx context.Context, r Request, event Event, in Ident
 }
 
 // identified records that u was proven by v. Proving a different person
-// than the one already identified starts the proofs over.
+// than the one already identified starts the proofs over. The user's
+// factors are noted for the public state, which must not read the user;
+// submit reads them afresh.
 func identified(cur *Interaction, u *account.User, v Verified) {
 	if cur.UserID != "" && cur.UserID != u.ID {
 		cur.Verified, cur.MFAVerified = nil, false
 		cur.PendingCredentials, cur.PendingTOTP, cur.PendingBackupCodes = nil, nil, nil
 		cur.TOTPSecret, cur.BackupHashes = "", nil
 	}
-	cur.UserID, cur.Subject = u.ID, subjectOf(u)
+	cur.UserID, cur.Subject, cur.UserFactors = u.ID, subjectOf(u), u.Factors()
 	cur.Verified = append(cur.Verified, v)
 }
 

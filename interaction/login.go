@@ -50,16 +50,10 @@ func (s *Service) Session(ctx context.Context, t *tenant.Tenant, id string) (Ses
 	}, nil
 }
 
-// SignOut ends the login session id, if it is one of tenant t's.
+// SignOut ends the login session id, if it is one of tenant t's; signing
+// out again is not an error.
 func (s *Service) SignOut(ctx context.Context, t *tenant.Tenant, id string) error {
-	login, err := s.Logins.Get(ctx, t.ID, id)
-	if errors.Is(err, session.ErrNotFound) {
-		return nil // already signed out: signing out again is not an error
-	}
-	if err != nil {
-		return err
-	}
-	return s.Logins.Delete(ctx, login, id)
+	return s.Logins.End(ctx, t.ID, id)
 }
 
 func loginID(c *fiber.Ctx) string {

@@ -213,10 +213,14 @@ func (s *Service) mfaUser(ctx context.Context, r Request, id string) (mfaAttempt
 }
 
 // passed releases the counted attempt and records the verified second
-// factor in the interaction.
+// factor in the interaction, if it still identifies the user the factor
+// belongs to.
 func (s *Service) passed(ctx context.Context, r Request, a mfaAttempt, method string) error {
 	s.Limiter.Release(ctx, a.res)
 	return s.save(ctx, r.Tenant, a.ix, a.doc, func(cur *Interaction) error {
+		if cur.UserID != a.u.ID {
+			return ErrIdentifierNotFound // another user was identified meanwhile
+		}
 		cur.MFAVerified = true
 		cur.Verified = append(cur.Verified, Verified{Method: method})
 		return nil

@@ -218,14 +218,12 @@ type EventInput struct {
 	Event Event `json:"event" validate:"required,oneof=SignIn Register ForgotPassword"`
 }
 
-// SetEvent changes the interaction's event.
+// SetEvent changes the interaction's event, dropping every result the new
+// event does not accept (switchEvent).
 func (s *Service) SetEvent(ctx context.Context, t *tenant.Tenant, id string, in EventInput) error {
 	handle := account.NewHandle() // made outside: the update function may run again
 	err := s.update(ctx, t, id, func(ix *Interaction) error {
-		ix.Event = in.Event
-		if in.Event == Register && ix.Subject == nil {
-			ix.Subject = &Subject{Handle: handle}
-		}
+		ix.switchEvent(in.Event, handle)
 		return nil
 	})
 	return err

@@ -21,11 +21,13 @@ type SubmitResult struct {
 	SessionID string `json:"-"`
 }
 
-// Submit finishes the interaction: it decides what is still missing, and
-// when nothing is, claims the interaction (so that a parallel submit finds
-// it gone), creates the user (Register), starts a login session under a new
-// id, and deletes the interaction.
-func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id string) (SubmitResult, error) {
+// Submit finishes the interaction: it decides what is still missing
+// (requirements), and when nothing is, claims the interaction (so that a
+// parallel submit finds it gone), creates the user (Register) or resets the
+// password (ForgotPassword), signs the user in under a new session id, and
+// deletes the interaction. loginID is the login session the browser
+// presented, which a new sign-in ends.
+func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id, loginID string) (SubmitResult, error) {
 	for {
 		ix, doc, err := s.load(ctx, t, id)
 		if err != nil {
@@ -42,7 +44,7 @@ func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id string) (Subm
 		if err != nil {
 			return SubmitResult{}, notFound(err)
 		}
-		res, err := s.finish(ctx, t, id, ix, u)
+		res, err := s.finish(ctx, t, id, loginID, ix, u)
 		if err != nil {
 			// Nothing was finished: the interaction is usable again (to
 			// pick another username, say). A failure to release leaves
@@ -77,18 +79,13 @@ func (s *Service) claim(ctx context.Context, ix *Interaction, doc session.Doc) (
 	})
 }
 
-// ready checks that ix has everything its event needs, and returns the
-// identified user (nil for Register).
+// ready checks that ix has everything its event needs (requirements), and
+// returns the identified user (nil for Register).
 func (s *Service) ready(ctx context.Context, t *tenant.Tenant, ix *Interaction) (*account.User, error) {
 	var u *account.User
-	switch ix.Event {
-	case SignIn, ForgotPassword:
-		if ix.UserID == "" {
-			if ix.Event == SignIn && verifiedContact(ix) {
-				return nil, ErrUserNotExist
-			}
-			return nil, ErrIdentifierNotFound
-		}
+	if ix.UserID != "" && ix.Event != Register {
+		// The user as they are now: factors added or removed since the
+		// identification count.
 		var err error
 		if u, err = s.Accounts.Get(ctx, t.ID, ix.UserID); err != nil {
 			if errors.Is(err, account.ErrNotFound) {
@@ -96,43 +93,50 @@ func (s *Service) ready(ctx context.Context, t *tenant.Tenant, ix *Interaction) 
 			}
 			return nil, err
 		}
-	case Register:
-		if missing := missingProfile(t, ix); len(missing) > 0 {
-			return nil, ErrMissingProfile.WithDetails(MissingProfileDetails{MissingProfile: missing})
-		}
 	}
-	if ix.Event == ForgotPassword {
-		if ix.Profile.PasswordHash == "" {
-			return nil, ErrNewPasswordRequired
-		}
-		return u, nil
+	if need := requirements(t, ix, factorsOf(u)); len(need) > 0 {
+		return nil, need[0].err
 	}
-	return u, mfaCheck(t, ix, u)
+	return u, nil
 }
 
 // finish carries out a claimed submit.
-func (s *Service) finish(ctx context.Context, t *tenant.Tenant, id string, ix *Interaction, u *account.User) (SubmitResult, error) {
-	if ix.Event == ForgotPassword {
-		return s.resetPassword(ctx, t, id, ix, u)
-	}
+func (s *Service) finish(ctx context.Context, t *tenant.Tenant, id, loginID string, ix *Interaction, u *account.User) (SubmitResult, error) {
 	var err error
-	if ix.Event == Register {
+	switch ix.Event {
+	case ForgotPassword:
+		return s.resetPassword(ctx, t, id, loginID, ix, u)
+	case Register:
 		if u, err = s.createUser(ctx, t, ix); err != nil {
 			return SubmitResult{}, err
 		}
-	} else if hasPendingFactors(ix) {
-		if u, err = s.Accounts.Update(ctx, t.ID, u.ID, func(u *account.User) error {
-			addPendingFactors(u, ix, s.Now())
-			return nil
-		}); err != nil {
-			return SubmitResult{}, accountErr(err)
+	default:
+		if hasPendingFactors(ix) {
+			if u, err = s.Accounts.Update(ctx, t.ID, u.ID, func(u *account.User) error {
+				addPendingFactors(u, ix, s.Now())
+				return nil
+			}); err != nil {
+				return SubmitResult{}, accountErr(err)
+			}
 		}
 	}
-	return s.signIn(ctx, t, id, ix, u)
+	return s.signIn(ctx, t, id, loginID, ix, u)
 }
 
-// signIn starts a login session for u and deletes the interaction.
-func (s *Service) signIn(ctx context.Context, t *tenant.Tenant, id string, ix *Interaction, u *account.User) (SubmitResult, error) {
+// signIn is the only way an interaction ends signed in. It passes the MFA
+// gate on u's factors as they are now (ARCHITECTURE §9: every path that
+// ends signed in passes the same gate), ends the login session the browser
+// presented (loginID, when it is this tenant's: signing in again replaces
+// it), starts a login session under a new id, and deletes the interaction.
+func (s *Service) signIn(ctx context.Context, t *tenant.Tenant, id, loginID string, ix *Interaction, u *account.User) (SubmitResult, error) {
+	if need, ok := mfaGate(t, ix, u.Factors()); !ok {
+		return SubmitResult{}, need.err
+	}
+	// Ended before the new one exists: if what follows fails, the browser
+	// is signed out rather than holding two sessions.
+	if err := s.Logins.End(ctx, t.ID, loginID); err != nil {
+		return SubmitResult{}, err
+	}
 	sid, _, err := s.Logins.Create(ctx, session.Login{TenantID: t.ID, UserID: u.ID, Methods: methods(ix)})
 	if err != nil {
 		return SubmitResult{}, err
@@ -144,9 +148,17 @@ func (s *Service) signIn(ctx context.Context, t *tenant.Tenant, id string, ix *I
 }
 
 // resetPassword finishes ForgotPassword: the user proved an email or phone
-// by code and set a new password in the profile. Every login session of the
-// user ends; nobody is signed in unless the tenant says so.
-func (s *Service) resetPassword(ctx context.Context, t *tenant.Tenant, id string, ix *Interaction, u *account.User) (SubmitResult, error) {
+// by a code sent for this purpose and set a new password in the profile.
+// The password is replaced and every login session of the user ends.
+//
+// A reset proves an email or phone, never a second factor, so it signs the
+// user in only when the tenant asks for it and the sign-in's MFA gate has
+// nothing to ask. Otherwise the answer is 204 and the user signs in with the
+// new password, where the gate asks for the factor. This keeps the reset a
+// single step (the password is set exactly once, and no ForgotPassword
+// interaction ever has to verify or bind factors) and leaves one place, the
+// sign-in, where second factors are checked.
+func (s *Service) resetPassword(ctx context.Context, t *tenant.Tenant, id, loginID string, ix *Interaction, u *account.User) (SubmitResult, error) {
 	if _, err := s.Accounts.Update(ctx, t.ID, u.ID, func(u *account.User) error {
 		u.PasswordHash = ix.Profile.PasswordHash
 		return nil
@@ -157,7 +169,9 @@ func (s *Service) resetPassword(ctx context.Context, t *tenant.Tenant, id string
 		return SubmitResult{}, err
 	}
 	if t.Settings.SignInAfterReset {
-		return s.signIn(ctx, t, id, ix, u)
+		if _, ok := mfaGate(t, ix, u.Factors()); ok {
+			return s.signIn(ctx, t, id, loginID, ix, u)
+		}
 	}
 	return SubmitResult{}, s.Store.Delete(ctx, s.Kind, id)
 }
@@ -228,36 +242,99 @@ func missingProfile(t *tenant.Tenant, ix *Interaction) []string {
 	return missing
 }
 
-// mfaCheck applies the tenant's MFA policy at submit (Logto's rules): a
-// user with factors must verify one; "mandatory" demands a factor the user
-// lacks; "prompt" asks for one until the user skips. Binding the first
-// factor also asks for backup codes when the tenant offers them.
-func mfaCheck(t *tenant.Tenant, ix *Interaction, u *account.User) error {
-	policy := t.Settings.MFA.Policy
-	var factors []string
-	if u != nil {
-		factors = u.Factors()
+// requirement is one thing an interaction still needs before submit can
+// finish it: its name in the public state's missing list, and the error
+// submit answers for it.
+type requirement struct {
+	name string
+	err  error
+}
+
+// requirements lists, in order, what ix still needs, for an identified user
+// with the given factors. It is the one rule behind both submit (which
+// answers the first one's error) and GET /api/interaction (which lists the
+// names), so the state never says nothing is missing while submit refuses.
+//
+//   - SignIn: an identified user ("identifier"), then the MFA gate.
+//   - Register: the profile fields the tenant's sign-up asks for
+//     ("username", "email", "phone", "password"), then the MFA gate for the
+//     user it will create.
+//   - ForgotPassword: a user identified by a code sent for ForgotPassword
+//     ("identifier"), then a new password ("password"). Its MFA gate is not
+//     a requirement: a reset that the gate would stop signs nobody in
+//     (resetPassword).
+func requirements(t *tenant.Tenant, ix *Interaction, factors []string) []requirement {
+	var need []requirement
+	switch ix.Event {
+	case SignIn:
+		if ix.UserID == "" {
+			err := ErrIdentifierNotFound
+			if verifiedContact(ix) {
+				err = ErrUserNotExist
+			}
+			return append(need, requirement{"identifier", err})
+		}
+	case Register:
+		if missing := missingProfile(t, ix); len(missing) > 0 {
+			err := ErrMissingProfile.WithDetails(MissingProfileDetails{MissingProfile: missing})
+			for _, f := range missing {
+				need = append(need, requirement{f, err})
+			}
+		}
+	case ForgotPassword:
+		if ix.UserID == "" || !verifiedContact(ix) {
+			need = append(need, requirement{"identifier", ErrIdentifierNotFound})
+		}
+		if ix.Profile.PasswordHash == "" {
+			need = append(need, requirement{"password", ErrNewPasswordRequired})
+		}
+		return need
+	}
+	if r, ok := mfaGate(t, ix, factors); !ok {
+		need = append(need, r)
+	}
+	return need
+}
+
+// mfaGate is the MFA gate every path that ends signed in passes, with
+// Logto's rules, for a user with the given factors (none for a user being
+// registered). It answers what is missing and false, or true.
+//
+//   - A user with factors must have verified one in this interaction
+//     ("mfa", 403 session.mfa.require_mfa_verification), whatever else was
+//     bound.
+//   - Binding a first factor also needs backup codes when the tenant offers
+//     them ("backup-codes", 400 session.mfa.backup_code_required).
+//   - Otherwise the "mandatory" policy demands a factor, and "prompt" asks
+//     for one until the user skips ("mfa-binding", 422 user.missing_mfa).
+func mfaGate(t *tenant.Tenant, ix *Interaction, factors []string) (requirement, bool) {
+	if len(factors) > 0 && !ix.MFAVerified {
+		return requirement{"mfa", ErrRequireMFA.WithDetails(MFADetails{AvailableFactors: factors})}, false
 	}
 	if hasPendingFactors(ix) {
-		first := len(factors) == 0
-		if first && t.Settings.MFA.BackupCodes && len(ix.PendingBackupCodes) == 0 {
-			return ErrBackupCodeRequired
+		if len(factors) == 0 && t.Settings.MFA.BackupCodes && len(ix.PendingBackupCodes) == 0 {
+			return requirement{"backup-codes", ErrBackupCodeRequired}, false
 		}
-		return nil
+		return requirement{}, true
 	}
-	if ix.MFAVerified {
-		return nil
+	if len(factors) > 0 || ix.MFAVerified {
+		return requirement{}, true
 	}
-	if len(factors) > 0 {
-		return ErrRequireMFA.WithDetails(MFADetails{AvailableFactors: factors})
-	}
-	switch {
+	switch policy := t.Settings.MFA.Policy; {
 	case policy == "mandatory":
-		return ErrMissingMFA.WithDetails(MFADetails{AvailableFactors: bindable})
+		return requirement{"mfa-binding", ErrMissingMFA.WithDetails(MFADetails{AvailableFactors: bindable})}, false
 	case policy == "prompt" && !ix.MFASkipped:
-		return ErrMissingMFA.WithDetails(MFADetails{AvailableFactors: bindable, Skippable: true})
+		return requirement{"mfa-binding", ErrMissingMFA.WithDetails(MFADetails{AvailableFactors: bindable, Skippable: true})}, false
 	}
-	return nil
+	return requirement{}, true
+}
+
+// factorsOf is u's factors, or none without a user.
+func factorsOf(u *account.User) []string {
+	if u == nil {
+		return nil
+	}
+	return u.Factors()
 }
 
 // bindable are the factors a user can bind as a first factor.
@@ -291,13 +368,8 @@ func (s *Service) state(t *tenant.Tenant, ix *Interaction) State {
 			st.VerifiedIdentifiers = append(st.VerifiedIdentifiers, StateIdentifier{Type: v.Kind, Value: v.Value})
 		}
 	}
-	switch ix.Event {
-	case SignIn, ForgotPassword:
-		if ix.UserID == "" {
-			st.Missing = append(st.Missing, "identifier")
-		}
-	case Register:
-		st.Missing = append(st.Missing, missingProfile(t, ix)...)
+	for _, r := range requirements(t, ix, ix.UserFactors) {
+		st.Missing = append(st.Missing, r.name)
 	}
 	return st
 }

@@ -93,10 +93,14 @@ func (s *Service) BeginAuthentication(ctx context.Context, r Request, id string)
 	}
 	var u *verification.User
 	var handle []byte
+	var opts []verification.LoginOption
 	if ix.UserID != "" && ix.Subject != nil {
 		u, handle = webauthnUser(ix), ix.Subject.Handle
+		if identifiedByPasskey(ix) {
+			opts = append(opts, verification.WithUserVerificationRequired())
+		}
 	}
-	c, err := s.WebAuthn.BeginLogin(r.Tenant, r.Origin, u)
+	c, err := s.WebAuthn.BeginLogin(r.Tenant, r.Origin, u, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +201,18 @@ func (s *Service) BindWebAuthn(ctx context.Context, r Request, id string, respon
 }
 
 // VerifyWebAuthn verifies an assertion as the second factor of a sign-in.
+//
+// A second factor must add a factor the identification did not prove
+// (ARCHITECTURE §9). After a password or a code, any of the user's
+// credentials adds possession. After a passkey, possession of an
+// authenticator is proven already, and another assertion, of the same
+// credential or of another one that may sit in the same authenticator or
+// synced keychain, proves it again; only user verification (PIN,
+// biometrics) adds something, which is why a passkey with user verification
+// counts as two factors on its own. So after a passkey identification a
+// WebAuthn second factor must carry user verification: the options demand
+// it, and the check here holds even for a ceremony begun before the passkey
+// identified the user. TOTP and backup codes count as usual.
 func (s *Service) VerifyWebAuthn(ctx context.Context, r Request, id string, response []byte) error {
 	ix, doc, c, err := s.pending(ctx, r, id, kindAuthentication)
 	if err != nil {
@@ -210,13 +226,34 @@ func (s *Service) VerifyWebAuthn(ctx context.Context, r Request, id string, resp
 		return err
 	}
 	a, verr := s.finishLogin(r, u, c, response)
+	var sameFactor error
 	if err := s.spend(ctx, r, ix, doc, c.Challenge, verr, func(cur *Interaction) {
+		if cur.UserID != u.ID {
+			sameFactor = ErrIdentifierNotFound // another user was identified meanwhile
+			return
+		}
+		if identifiedByPasskey(cur) && !a.UserVerified {
+			sameFactor = ErrWebAuthnFailed.WithCause(errSameFactor)
+			return
+		}
 		cur.MFAVerified = true
 		cur.Verified = append(cur.Verified, Verified{Method: "webauthn"})
 	}); err != nil {
 		return err
 	}
+	if sameFactor != nil {
+		return sameFactor
+	}
 	return s.recordUse(ctx, r, u.ID, a.Credential)
+}
+
+// errSameFactor: a WebAuthn assertion without user verification after a
+// passkey identified the user proves no second factor.
+var errSameFactor = errors.New("interaction: webauthn without user verification after a passkey identification")
+
+// identifiedByPasskey reports whether a passkey helped identify the user.
+func identifiedByPasskey(ix *Interaction) bool {
+	return slices.ContainsFunc(ix.Verified, func(v Verified) bool { return v.Method == "passkey" })
 }
 
 // identifyPasskey identifies a user by a discoverable credential. With user

@@ -93,6 +93,31 @@ func (l *Logins) Delete(ctx context.Context, login Login, id string) error {
 	return nil
 }
 
+// End ends the login session id if it is one of tenant tid's. An id that
+// names no live session, or another tenant's, is left alone and is not an
+// error: signing out twice, or signing in again with a stale cookie, is
+// normal.
+func (l *Logins) End(ctx context.Context, tid, id string) error {
+	if id == "" {
+		return nil
+	}
+	doc, err := l.Store.Get(ctx, loginKind, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var login Login
+	if err := json.Unmarshal(doc.Data, &login); err != nil {
+		return fmt.Errorf("session: corrupt login: %w", err)
+	}
+	if login.TenantID != tid {
+		return nil
+	}
+	return l.Delete(ctx, login, id)
+}
+
 // EndAll ends every login session of a user (after a password reset).
 func (l *Logins) EndAll(ctx context.Context, tid, uid string) error {
 	set := userSessionsKey(tid, uid)

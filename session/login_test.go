@@ -66,3 +66,26 @@ func TestLoginTenantAndEndAll(t *testing.T) {
 	_, err = l.Get(t.Context(), "t1", other)
 	require.NoError(t, err, "other users keep their sessions")
 }
+
+// TestLoginEnd: End removes a session of its tenant and its entry in the
+// user's set, and leaves another tenant's session, an unknown id and a
+// malformed one alone without an error.
+func TestLoginEnd(t *testing.T) {
+	l, rdb := newLogins(t, time.Hour, 24*time.Hour)
+	ctx := t.Context()
+	mine, _, err := l.Create(ctx, session.Login{TenantID: "t1", UserID: "u1"})
+	require.NoError(t, err)
+	theirs, _, err := l.Create(ctx, session.Login{TenantID: "t2", UserID: "u9"})
+	require.NoError(t, err)
+
+	require.NoError(t, l.End(ctx, "t1", theirs), "another tenant's id")
+	require.EqualValues(t, 1, rdb.Exists(ctx, session.LoginKey(theirs)).Val(), "another tenant's session stays")
+	for _, id := range []string{"", session.NewID(), "not an id"} {
+		require.NoError(t, l.End(ctx, "t1", id), "id %q", id)
+	}
+
+	require.NoError(t, l.End(ctx, "t1", mine))
+	require.Zero(t, rdb.Exists(ctx, session.LoginKey(mine)).Val())
+	require.Empty(t, rdb.SMembers(ctx, "foyer:t:{t1}:usess:u1").Val(), "the user's set forgets it")
+	require.NoError(t, l.End(ctx, "t1", mine), "ending it again is not an error")
+}

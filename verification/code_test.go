@@ -13,36 +13,41 @@ var (
 	codeT0      = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 )
 
+// testTarget is the target most tests send a code to.
+var testTarget = Target{Channel: "email", Recipient: "a@example.com", Purpose: "SignIn"}
+
 func TestCodeCheck(t *testing.T) {
-	const email, alice = "email", "alice@example.com"
+	alice := Target{Channel: "email", Recipient: "alice@example.com", Purpose: "SignIn"}
+	with := func(f func(*Target)) Target { to := alice; f(&to); return to }
 	tests := []struct {
 		name      string
 		tries     int // wrong tries already made
-		channel   string
-		recipient string
+		to        Target
 		code      string // "" means the right code
 		at        time.Duration
 		want      error
 		wantTries int
 	}{
-		{name: "right code", channel: email, recipient: alice},
-		{name: "right code on the last allowed try", tries: 4, channel: email, recipient: alice, wantTries: 4},
-		{name: "right code just before expiry", channel: email, recipient: alice, at: DefaultCodeTTL - time.Second},
-		{name: "wrong code", channel: email, recipient: alice, code: "wrong!", want: ErrCodeMismatch, wantTries: 1},
-		{name: "other recipient", channel: email, recipient: "bob@example.com", want: ErrCodeNotFound},
-		{name: "other channel", channel: "sms", recipient: alice, want: ErrCodeNotFound},
-		{name: "expired at exactly the TTL", channel: email, recipient: alice, at: DefaultCodeTTL, want: ErrCodeExpired},
-		{name: "too many tries", tries: 5, channel: email, recipient: alice, want: ErrCodeTooManyTries, wantTries: 5},
-		{name: "five digits", channel: email, recipient: alice, code: "12345", want: ErrCodeMismatch, wantTries: 1},
-		{name: "seven digits", channel: email, recipient: alice, code: "1234567", want: ErrCodeMismatch, wantTries: 1},
-		{name: "letters", channel: email, recipient: alice, code: "12a456", want: ErrCodeMismatch, wantTries: 1},
-		{name: "padded", channel: email, recipient: alice, code: " 12345", want: ErrCodeMismatch, wantTries: 1},
-		{name: "non-ASCII digits", channel: email, recipient: alice, code: "١٢٣٤٥٦", want: ErrCodeMismatch, wantTries: 1},
-		{name: "empty", channel: email, recipient: alice, code: "-", want: ErrCodeMismatch, wantTries: 1},
+		{name: "right code", to: alice},
+		{name: "right code on the last allowed try", tries: 4, to: alice, wantTries: 4},
+		{name: "right code just before expiry", to: alice, at: DefaultCodeTTL - time.Second},
+		{name: "wrong code", to: alice, code: "wrong!", want: ErrCodeMismatch, wantTries: 1},
+		{name: "other recipient", to: with(func(to *Target) { to.Recipient = "bob@example.com" }), want: ErrCodeNotFound},
+		{name: "other channel", to: with(func(to *Target) { to.Channel = "phone" }), want: ErrCodeNotFound},
+		{name: "sent to sign up, used to sign in", to: with(func(to *Target) { to.Purpose = "Register" }), want: ErrCodeNotFound},
+		{name: "sent to sign in, used to reset", to: with(func(to *Target) { to.Purpose = "ForgotPassword" }), want: ErrCodeNotFound},
+		{name: "expired at exactly the TTL", to: alice, at: DefaultCodeTTL, want: ErrCodeExpired},
+		{name: "too many tries", tries: 5, to: alice, want: ErrCodeTooManyTries, wantTries: 5},
+		{name: "five digits", to: alice, code: "12345", want: ErrCodeMismatch, wantTries: 1},
+		{name: "seven digits", to: alice, code: "1234567", want: ErrCodeMismatch, wantTries: 1},
+		{name: "letters", to: alice, code: "12a456", want: ErrCodeMismatch, wantTries: 1},
+		{name: "padded", to: alice, code: " 12345", want: ErrCodeMismatch, wantTries: 1},
+		{name: "non-ASCII digits", to: alice, code: "١٢٣٤٥٦", want: ErrCodeMismatch, wantTries: 1},
+		{name: "empty", to: alice, code: "-", want: ErrCodeMismatch, wantTries: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, plain := NewCode(email, alice, codeT0, DefaultCodeTTL, testCodeKey)
+			c, plain := NewCode(alice, codeT0, DefaultCodeTTL, testCodeKey)
 			c.Tries = tt.tries
 			code := plain
 			switch tt.code {
@@ -54,7 +59,7 @@ func TestCodeCheck(t *testing.T) {
 			default:
 				code = tt.code
 			}
-			err := c.Check(tt.channel, tt.recipient, code, codeT0.Add(tt.at), DefaultCodeMaxTries, testCodeKey)
+			err := c.Check(tt.to, code, codeT0.Add(tt.at), DefaultCodeMaxTries, testCodeKey)
 			if tt.want == nil {
 				require.NoError(t, err)
 			} else {
@@ -66,47 +71,55 @@ func TestCodeCheck(t *testing.T) {
 }
 
 func TestCodeTriesLimitRefusesTheRightCode(t *testing.T) {
-	c, plain := NewCode("sms", "+41790000000", codeT0, DefaultCodeTTL, testCodeKey)
+	to := Target{Channel: "phone", Recipient: "+41790000000", Purpose: "SignIn"}
+	c, plain := NewCode(to, codeT0, DefaultCodeTTL, testCodeKey)
 	for i := range DefaultCodeMaxTries {
-		err := c.Check("sms", "+41790000000", wrongCode(plain), codeT0, DefaultCodeMaxTries, testCodeKey)
+		err := c.Check(to, wrongCode(plain), codeT0, DefaultCodeMaxTries, testCodeKey)
 		require.ErrorIs(t, err, ErrCodeMismatch, "attempt %d", i+1)
 	}
 	require.Equal(t, DefaultCodeMaxTries, c.Tries)
 
 	// The 6th attempt is refused even though it is right: otherwise an
 	// attacker could keep guessing past the limit and only stop on success.
-	err := c.Check("sms", "+41790000000", plain, codeT0, DefaultCodeMaxTries, testCodeKey)
+	err := c.Check(to, plain, codeT0, DefaultCodeMaxTries, testCodeKey)
 	require.ErrorIs(t, err, ErrCodeTooManyTries)
 	require.Equal(t, DefaultCodeMaxTries, c.Tries, "a refused attempt is not counted again")
 }
 
 func TestCodeWrongKeyFails(t *testing.T) {
-	c, plain := NewCode("email", "a@example.com", codeT0, DefaultCodeTTL, testCodeKey)
-	err := c.Check("email", "a@example.com", plain, codeT0, DefaultCodeMaxTries, []byte("another key"))
+	c, plain := NewCode(testTarget, codeT0, DefaultCodeTTL, testCodeKey)
+	err := c.Check(testTarget, plain, codeT0, DefaultCodeMaxTries, []byte("another key"))
 	require.ErrorIs(t, err, ErrCodeMismatch)
 }
 
 func TestCodeHashHidesTheCode(t *testing.T) {
-	a, plain := NewCode("email", "a@example.com", codeT0, DefaultCodeTTL, testCodeKey)
+	a, plain := NewCode(testTarget, codeT0, DefaultCodeTTL, testCodeKey)
 	require.Len(t, plain, 6)
 	require.NotContains(t, a.Hash, plain)
 	require.Len(t, a.Hash, 64, "hex SHA-256")
 
-	// The same code for another recipient or channel hashes differently.
-	require.NotEqual(t, a.Hash, codeHash(testCodeKey, "email", "b@example.com", plain))
-	require.NotEqual(t, a.Hash, codeHash(testCodeKey, "sms", "a@example.com", plain))
+	// The same code for another recipient, channel or purpose hashes
+	// differently.
+	for _, to := range []Target{
+		{Channel: "email", Recipient: "b@example.com", Purpose: "SignIn"},
+		{Channel: "phone", Recipient: "a@example.com", Purpose: "SignIn"},
+		{Channel: "email", Recipient: "a@example.com", Purpose: "ForgotPassword"},
+	} {
+		require.NotEqual(t, a.Hash, codeHash(testCodeKey, to, plain), "%+v", to)
+	}
+	require.Equal(t, a.Hash, codeHash(testCodeKey, testTarget, plain))
 
 	// The stored JSON holds no plaintext either.
 	doc, err := json.Marshal(a)
 	require.NoError(t, err)
 	require.NotContains(t, string(doc), `"`+plain+`"`)
-	for _, field := range []string{`"channel"`, `"recipient"`, `"hash"`, `"expiresAt"`, `"tries"`} {
+	for _, field := range []string{`"channel"`, `"recipient"`, `"purpose"`, `"hash"`, `"expiresAt"`, `"tries"`} {
 		require.Contains(t, string(doc), field)
 	}
 }
 
 func TestCodeEmptyKeyPanics(t *testing.T) {
-	require.Panics(t, func() { NewCode("email", "a@example.com", codeT0, DefaultCodeTTL, nil) })
+	require.Panics(t, func() { NewCode(testTarget, codeT0, DefaultCodeTTL, nil) })
 }
 
 // TestCodeDigitsUniform is a loose chi-square check over 10,000 codes, per
@@ -118,7 +131,7 @@ func TestCodeDigitsUniform(t *testing.T) {
 	var perPos [6][10]int
 	var all [10]int
 	for range n {
-		_, code := NewCode("email", "a@example.com", codeT0, DefaultCodeTTL, testCodeKey)
+		_, code := NewCode(testTarget, codeT0, DefaultCodeTTL, testCodeKey)
 		require.True(t, validCode(code), "got %q", code)
 		for i := range len(code) {
 			d := code[i] - '0'
@@ -152,8 +165,8 @@ func FuzzCodeCheck(f *testing.F) {
 	f.Add("")
 	f.Add("١٢٣٤٥٦")
 	f.Fuzz(func(t *testing.T, guess string) {
-		c, plain := NewCode("email", "a@example.com", codeT0, DefaultCodeTTL, testCodeKey)
-		err := c.Check("email", "a@example.com", guess, codeT0, DefaultCodeMaxTries, testCodeKey)
+		c, plain := NewCode(testTarget, codeT0, DefaultCodeTTL, testCodeKey)
+		err := c.Check(testTarget, guess, codeT0, DefaultCodeMaxTries, testCodeKey)
 		if (err == nil) != (guess == plain) {
 			t.Fatalf("guess %q, code %q: got %v", guess, plain, err)
 		}

@@ -245,16 +245,36 @@ func publicKeyAlg(p *protocol.ParsedCredentialCreationData) int64 {
 	return pk.Algorithm
 }
 
+// LoginOption changes the request options of one authentication ceremony.
+type LoginOption func(*loginConfig)
+
+type loginConfig struct {
+	uv protocol.UserVerificationRequirement
+}
+
+// WithUserVerificationRequired asks for, and then demands, user
+// verification (W3C WebAuthn L3 §5.8.6 "required") whatever the tenant
+// prefers: for a second factor after a passkey identified the user, where
+// only user verification adds a factor.
+func WithUserVerificationRequired() LoginOption {
+	return func(c *loginConfig) { c.uv = protocol.VerificationRequired }
+}
+
 // BeginLogin builds request options: for u's credentials, or, with u nil,
 // for a discoverable credential (passkey sign-in without an identifier).
-func (w *WebAuthn) BeginLogin(t *tenant.Tenant, origin string, u *User) (Ceremony, error) {
+// User verification follows the tenant's passkey settings unless an option
+// says otherwise; "required" is enforced by FinishLogin (the library keeps
+// it in the session data).
+func (w *WebAuthn) BeginLogin(t *tenant.Tenant, origin string, u *User, options ...LoginOption) (Ceremony, error) {
 	rp, err := w.rp(t, origin)
 	if err != nil {
 		return Ceremony{}, err
 	}
-	opts := []webauthn.LoginOption{
-		webauthn.WithUserVerification(protocol.UserVerificationRequirement(t.Settings.Passkey.UserVerification)),
+	cfg := loginConfig{uv: protocol.UserVerificationRequirement(t.Settings.Passkey.UserVerification)}
+	for _, o := range options {
+		o(&cfg)
 	}
+	opts := []webauthn.LoginOption{webauthn.WithUserVerification(cfg.uv)}
 	if origin != "" {
 		opts = append(opts, webauthn.WithLoginOrigin(origin))
 	}
