@@ -32,6 +32,7 @@ func fullInteraction(ev Event) Interaction {
 		BackupHashes:       []string{"h"},
 		PendingBackupCodes: []string{"h"},
 		MFASkipped:         true,
+		Submitting:         true,
 	}
 }
 
