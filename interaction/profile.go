@@ -14,7 +14,7 @@ import (
 // ProfileInput sets profile fields (PUT replaces the profile, PATCH merges).
 type ProfileInput struct {
 	Username string `json:"username" validate:"omitempty,max=128"`
-	Email    string `json:"email" validate:"omitempty,max=254,email"`
+	Email    string `json:"email" validate:"omitempty,max=254"` // checked by normalizeEmail
 	Phone    string `json:"phone" validate:"omitempty,max=32"`
 	Password string `json:"password" validate:"omitempty,max=256"`
 }
@@ -65,7 +65,10 @@ func (s *Service) setProfile(ctx context.Context, t *tenant.Tenant, ix *Interact
 		p.Username = in.Username
 	}
 	if in.Email != "" {
-		e := account.NormalizeEmail(in.Email)
+		e, err := normalizeEmail(in.Email)
+		if err != nil {
+			return err
+		}
 		if err := needsProof(t, ix, account.KindEmail, e); err != nil {
 			return err
 		}
