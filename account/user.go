@@ -101,10 +101,6 @@ const (
 // NormalizeUsername is the index form of a username: case-insensitive.
 func NormalizeUsername(s string) string { return strings.ToLower(s) }
 
-// NormalizeEmail is the index form of an email address: trimmed and
-// lower-cased (providers treat the local part case-insensitively in practice).
-func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
 // NormalizePhone returns the E.164 form of a phone number ("+" and 8 to 15
 // digits), dropping spaces, dashes, dots and parentheses, or "" if it is not
 // one.
@@ -135,7 +131,9 @@ func (u *User) indexes() [][2]string {
 		out = append(out, [2]string{KindUsername, NormalizeUsername(u.Username)})
 	}
 	if u.PrimaryEmail != "" {
-		out = append(out, [2]string{KindEmail, NormalizeEmail(u.PrimaryEmail)})
+		// Stored already in NormalizeEmail's form (older users: trimmed and
+		// lower-cased, which lower-casing again keeps).
+		out = append(out, [2]string{KindEmail, strings.ToLower(u.PrimaryEmail)})
 	}
 	if u.PrimaryPhone != "" {
 		out = append(out, [2]string{KindPhone, u.PrimaryPhone})

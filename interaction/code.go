@@ -43,13 +43,14 @@ var DefaultSendLimits = SendLimits{
 
 // SendCodeInput is the body of POST /verification/verification-code.
 type SendCodeInput struct {
-	Email string `json:"email" validate:"required_without=Phone,excluded_with=Phone,omitempty,max=254,email"`
+	Email string `json:"email" validate:"required_without=Phone,excluded_with=Phone,omitempty,max=254"` // checked by normalizeEmail
 	Phone string `json:"phone" validate:"required_without=Email,omitempty,max=32"`
 }
 
 func (in SendCodeInput) target() (channel, recipient string, err error) {
 	if in.Email != "" {
-		return account.KindEmail, account.NormalizeEmail(in.Email), nil
+		e, err := normalizeEmail(in.Email)
+		return account.KindEmail, e, err
 	}
 	p := account.NormalizePhone(in.Phone)
 	if p == "" {
@@ -86,15 +87,26 @@ func (s *Service) SendCode(ctx context.Context, r Request, id string, in SendCod
 	// the interaction is for something else.
 	to := verification.Target{Channel: channel, Recipient: recipient, Purpose: string(ix.Event)}
 	code, plain := verification.NewCode(to, s.Now(), verification.DefaultCodeTTL, s.CodeKey)
+	// Store first, send second: a code that could not be stored must never
+	// reach anyone (it could not be checked, and a resend would not replace
+	// it).
+	err = s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
+		if cur.Event != ix.Event {
+			return session.ErrConflict // the event changed under us: the code would prove nothing
+		}
+		cur.Code = &code
+		return nil
+	})
+	if err != nil {
+		s.Limiter.Release(ctx, res) // nothing was sent: the send is not counted
+		return err
+	}
 	msg := connector.Message{To: recipient, Code: plain, TenantName: r.Tenant.Name(), Purpose: string(ix.Event), Locale: "en"}
 	if err := sender.Send(ctx, msg); err != nil {
 		s.Limiter.Release(ctx, res) // nothing was delivered: the send is not counted
 		return ErrDelivery.WithCause(err)
 	}
-	return s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
-		cur.Code = &code
-		return nil
-	})
+	return nil
 }
 
 // identifyByCode checks a code sent to an email or phone for the

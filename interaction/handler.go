@@ -1,11 +1,14 @@
 package interaction
 
 import (
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/tenant"
+	"github.com/foyer-auth/foyer/verification"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -42,12 +45,32 @@ func (h *Handler) MountSession(r fiber.Router) {
 	r.Delete("/", h.signOut)
 }
 
+// bind is httpx.Bind for bodies that carry a password: a password that is
+// not valid UTF-8, or holds a lone surrogate escape ("\ud800"), is refused
+// as CheckPassword refuses it (password.rejected, invalid_encoding) rather
+// than as a generic field error. It never reaches a hash: decoders that
+// turn such input into U+FFFD would make many inputs one password.
+func bind[T any](c *fiber.Ctx, b *httpx.Binder) (T, error) {
+	v, err := httpx.Bind[T](c, b)
+	var apiErr *httpx.Error
+	if err == nil || !errors.As(err, &apiErr) {
+		return v, err
+	}
+	if d, ok := apiErr.Details.(httpx.FieldDetails); ok && len(d.Fields) == 1 {
+		f := d.Fields[0]
+		if f.Rule == httpx.RuleUTF8 && (f.Field == "password" || strings.HasSuffix(f.Field, ".password")) {
+			return v, ErrPasswordRejected.WithDetails(PasswordDetails{Issues: []verification.PasswordIssue{{Code: verification.IssueInvalidEncoding}}})
+		}
+	}
+	return v, err
+}
+
 func request(c *fiber.Ctx) Request {
 	return Request{Tenant: tenant.From(c), IP: c.IP(), Origin: c.Get(fiber.HeaderOrigin)}
 }
 
 func (h *Handler) start(c *fiber.Ctx) error {
-	in, err := httpx.Bind[StartInput](c, h.Binder)
+	in, err := bind[StartInput](c, h.Binder)
 	if err != nil {
 		return err
 	}
@@ -131,7 +154,7 @@ func writeCookie(c *fiber.Ctx, base, value string, ttl time.Duration) {
 }
 
 func (h *Handler) identify(c *fiber.Ctx) error {
-	in, err := httpx.Bind[IdentifierInput](c, h.Binder)
+	in, err := bind[IdentifierInput](c, h.Binder)
 	if err != nil {
 		return err
 	}
@@ -152,7 +175,7 @@ func (h *Handler) identify(c *fiber.Ctx) error {
 
 func (h *Handler) profile(replace bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		in, err := httpx.Bind[ProfileInput](c, h.Binder)
+		in, err := bind[ProfileInput](c, h.Binder)
 		if err != nil {
 			return err
 		}

@@ -17,7 +17,7 @@ import (
 type IdentifierInput struct {
 	Passkey  json.RawMessage `json:"passkey"`
 	Username string          `json:"username" validate:"omitempty,max=128"`
-	Email    string          `json:"email" validate:"omitempty,max=254,email"`
+	Email    string          `json:"email" validate:"omitempty,max=254"` // checked by normalizeEmail
 	Phone    string          `json:"phone" validate:"omitempty,max=32"`
 	Password string          `json:"password" validate:"omitempty,max=256"`
 	// VerificationCode proves an email or phone (sent by
@@ -40,7 +40,11 @@ func (in IdentifierInput) kind() (string, string, error) {
 		kind, value, n = account.KindUsername, account.NormalizeUsername(in.Username), n+1
 	}
 	if in.Email != "" {
-		kind, value, n = account.KindEmail, account.NormalizeEmail(in.Email), n+1
+		e, err := normalizeEmail(in.Email)
+		if err != nil {
+			return "", "", err
+		}
+		kind, value, n = account.KindEmail, e, n+1
 	}
 	if in.Phone != "" {
 		kind, value, n = account.KindPhone, account.NormalizePhone(in.Phone), n+1
@@ -61,6 +65,18 @@ func (in IdentifierInput) kind() (string, string, error) {
 		return "", "", httpx.InvalidField("password", "required_without", "verificationCode")
 	}
 	return kind, value, nil
+}
+
+// normalizeEmail is account.NormalizeEmail with its refusal as a
+// guard.invalid_input naming the field and the reason (details.fields:
+// {field: email, rule: email, param: <reason>}).
+func normalizeEmail(s string) (string, error) {
+	e, err := account.NormalizeEmail(s)
+	var ee *account.EmailError
+	if errors.As(err, &ee) {
+		return "", httpx.InvalidField("email", "email", ee.Reason)
+	}
+	return e, err
 }
 
 // Identify verifies an identifier and records the user it proves.

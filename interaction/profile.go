@@ -14,7 +14,7 @@ import (
 // ProfileInput sets profile fields (PUT replaces the profile, PATCH merges).
 type ProfileInput struct {
 	Username string `json:"username" validate:"omitempty,max=128"`
-	Email    string `json:"email" validate:"omitempty,max=254,email"`
+	Email    string `json:"email" validate:"omitempty,max=254"` // checked by normalizeEmail
 	Phone    string `json:"phone" validate:"omitempty,max=32"`
 	Password string `json:"password" validate:"omitempty,max=256"`
 }
@@ -103,7 +103,10 @@ func (s *Service) profileChange(ctx context.Context, t *tenant.Tenant, ix *Inter
 		p.Username, merged.Username = in.Username, in.Username
 	}
 	if in.Email != "" {
-		e := account.NormalizeEmail(in.Email)
+		e, err := normalizeEmail(in.Email)
+		if err != nil {
+			return p, err
+		}
 		if err := needsProof(t, ix, account.KindEmail, e); err != nil {
 			return p, err
 		}

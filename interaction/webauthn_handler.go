@@ -14,11 +14,13 @@ type MFAType struct {
 
 // TOTPCodeInput is {type: "Totp", code}.
 type TOTPCodeInput struct {
+	Type string `json:"type"`
 	Code string `json:"code" validate:"required,len=6,numeric"`
 }
 
 // BackupCodeInput is {type: "BackupCode", code}.
 type BackupCodeInput struct {
+	Type string `json:"type"`
 	Code string `json:"code" validate:"required,max=32"`
 }
 
@@ -32,17 +34,30 @@ type credentialHeader struct {
 	AuthenticatorAttachment string `json:"authenticatorAttachment" validate:"omitempty,oneof=platform cross-platform"`
 }
 
-// AttestationInput is a registration response.
+// AttestationInput is a registration response (RegistrationResponseJSON,
+// §5.1.8). The members go-webauthn does not need (authenticatorData,
+// publicKey, publicKeyAlgorithm: it reads them from the attestation) are
+// accepted so that a browser's toJSON() passes the strict decoding as is.
 type AttestationInput struct {
 	credentialHeader
 	Response struct {
-		ClientDataJSON    string   `json:"clientDataJSON" validate:"required,max=8192"`
-		AttestationObject string   `json:"attestationObject" validate:"required,max=32768"`
-		Transports        []string `json:"transports" validate:"max=8,dive,oneof=usb nfc ble internal cable hybrid smart-card"`
+		ClientDataJSON     string   `json:"clientDataJSON" validate:"required,max=8192"`
+		AttestationObject  string   `json:"attestationObject" validate:"required,max=32768"`
+		Transports         []string `json:"transports" validate:"max=8,dive,oneof=usb nfc ble internal cable hybrid smart-card"`
+		AuthenticatorData  string   `json:"authenticatorData" validate:"max=32768"`
+		PublicKey          string   `json:"publicKey" validate:"max=8192"`
+		PublicKeyAlgorithm int64    `json:"publicKeyAlgorithm"`
 	} `json:"response"`
+	ClientExtensionResults struct {
+		CredProps *struct {
+			RK bool `json:"rk"`
+		} `json:"credProps"`
+		HMACCreateSecret bool `json:"hmacCreateSecret"`
+	} `json:"clientExtensionResults"`
 }
 
-// AssertionInput is an authentication response.
+// AssertionInput is an authentication response (AuthenticationResponseJSON,
+// §5.1.8).
 type AssertionInput struct {
 	credentialHeader
 	Response struct {
@@ -51,6 +66,9 @@ type AssertionInput struct {
 		Signature         string `json:"signature" validate:"required,max=2048"`
 		UserHandle        string `json:"userHandle" validate:"max=128"`
 	} `json:"response"`
+	ClientExtensionResults struct {
+		AppID bool `json:"appid"`
+	} `json:"clientExtensionResults"`
 }
 
 func (h *Handler) webauthnRegistration(c *fiber.Ctx) error {
@@ -76,8 +94,12 @@ func sendJSON(c *fiber.Ctx, body []byte) error {
 	return c.Send(body)
 }
 
+// The bodies of bind-mfa and mfa are told apart by their type: it is read
+// first (Peek ignores the other members), then the body is bound in full,
+// strictly, to the shape that type names.
+
 func (h *Handler) bindMFA(c *fiber.Ctx) error {
-	typ, err := httpx.Bind[MFAType](c, h.Binder)
+	typ, err := httpx.Peek[MFAType](c, h.Binder)
 	if err != nil {
 		return err
 	}
@@ -98,6 +120,9 @@ func (h *Handler) bind(c *fiber.Ctx, typ string) error {
 		}
 		return h.Service.BindTOTP(ctx, r, id, in.Code)
 	case "BackupCode":
+		if _, err := httpx.Bind[MFAType](c, h.Binder); err != nil {
+			return err
+		}
 		return h.Service.BindBackupCodes(ctx, r, id)
 	}
 	if _, err := httpx.Bind[AttestationInput](c, h.Binder); err != nil {
@@ -107,7 +132,7 @@ func (h *Handler) bind(c *fiber.Ctx, typ string) error {
 }
 
 func (h *Handler) verifyMFA(c *fiber.Ctx) error {
-	typ, err := httpx.Bind[MFAType](c, h.Binder)
+	typ, err := httpx.Peek[MFAType](c, h.Binder)
 	if err != nil {
 		return err
 	}

@@ -44,14 +44,27 @@ func (h *Handler) auth(c *fiber.Ctx) error {
 	if h.AdminKey == "" {
 		return ErrDisabled
 	}
-	got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	got, ok := bearer(c.Get(fiber.HeaderAuthorization))
 	// Hash both sides so the comparison takes the same time whatever the
 	// length of the guess.
 	a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(h.AdminKey))
 	if !ok || subtle.ConstantTimeCompare(a[:], b[:]) != 1 {
+		// RFC 9110 §11.6.1: a 401 names the scheme that would work.
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="foyer-admin"`)
 		return ErrUnauthenticated
 	}
 	return c.Next()
+}
+
+// bearer returns the token of an Authorization: Bearer header. The scheme
+// is case-insensitive (RFC 9110 §11.1); one or more spaces follow it.
+func bearer(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimLeft(token, " ")
+	return token, token != ""
 }
 
 // CreateInput is the body of POST /api/admin/tenants. Settings not given
@@ -85,12 +98,20 @@ func (h *Handler) create(c *fiber.Ctx) error {
 	if !slugRE.MatchString(in.Slug) {
 		return httpx.InvalidField("slug", "slug", "a-z0-9-")
 	}
-	t := tenant.Tenant{Slug: in.Slug, Settings: tenant.DefaultSettings()}
-	if h.BaseDomain != "" {
-		t.Hosts = append(t.Hosts, in.Slug+"."+h.BaseDomain)
+	if reservedSlug(in.Slug) {
+		return httpx.InvalidField("slug", "reserved", "")
 	}
-	for _, host := range in.Hosts {
-		if host = tenant.NormalizeHost(host); !slices.Contains(t.Hosts, host) {
+	base := tenant.NormalizeHost(h.BaseDomain)
+	t := tenant.Tenant{Slug: in.Slug, Settings: tenant.DefaultSettings()}
+	hosts := normalizeHosts(in.Hosts)
+	if err := h.checkHosts(c, in.Slug, base, hosts, ""); err != nil {
+		return err
+	}
+	if base != "" {
+		t.Hosts = append(t.Hosts, in.Slug+"."+base)
+	}
+	for _, host := range hosts {
+		if !slices.Contains(t.Hosts, host) {
 			t.Hosts = append(t.Hosts, host)
 		}
 	}
@@ -132,11 +153,11 @@ func (h *Handler) update(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	hosts := normalizeHosts(in.Hosts)
 	t, err := h.Tenants.Update(c.UserContext(), c.Params("id"), func(t *tenant.Tenant) error {
-		if len(in.Hosts) > 0 {
-			hosts := make([]string, 0, len(in.Hosts))
-			for _, host := range in.Hosts {
-				hosts = append(hosts, tenant.NormalizeHost(host))
+		if len(hosts) > 0 {
+			if err := h.checkHosts(c, t.Slug, tenant.NormalizeHost(h.BaseDomain), hosts, t.ID); err != nil {
+				return err
 			}
 			t.Hosts = hosts
 		}
@@ -155,11 +176,17 @@ func (h *Handler) mergeSettings(s *tenant.Settings, raw json.RawMessage) error {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}
-	merged, err := httpx.Decode[tenant.Settings](h.Binder, "application/json", mergeJSON(s, raw))
+	merged, err := clone(s)
 	if err != nil {
+		return err
+	}
+	if err := httpx.DecodeInto(h.Binder, raw, &merged); err != nil {
 		return httpx.PrefixFields(err, "settings.")
 	}
 	merged.Normalize()
+	if err := merged.CheckSignUp(); err != nil {
+		return httpx.PrefixFields(err, "settings.")
+	}
 	if wh := merged.Connectors.SMS.Webhook; wh != nil {
 		if err := wh.Validate(); err != nil {
 			return httpx.InvalidField("settings.connectors.sms.webhook", "webhook", "https url, secret of 32+ characters")
@@ -169,14 +196,39 @@ func (h *Handler) mergeSettings(s *tenant.Settings, raw json.RawMessage) error {
 	return nil
 }
 
-// mergeJSON returns the JSON of s with raw decoded over it.
-func mergeJSON(s *tenant.Settings, raw json.RawMessage) []byte {
-	cp := *s
-	if err := json.Unmarshal(raw, &cp); err != nil {
-		return raw // let Decode report the problem with its field name
+// clone returns a deep copy of s, so that merging a change into it never
+// writes through a shared pointer (the SMTP or webhook config).
+func clone(s *tenant.Settings) (tenant.Settings, error) {
+	var cp tenant.Settings
+	b, err := json.Marshal(s)
+	if err != nil {
+		return cp, err
 	}
-	b, _ := json.Marshal(cp)
-	return b
+	return cp, json.Unmarshal(b, &cp)
+}
+
+// normalizeHosts lower-cases hosts and drops ports and trailing dots.
+func normalizeHosts(in []string) []string {
+	out := make([]string, 0, len(in))
+	for _, h := range in {
+		out = append(out, tenant.NormalizeHost(h))
+	}
+	return out
+}
+
+// checkHosts applies checkHosts against every other tenant's hosts.
+// Creating and changing hosts are rare admin calls: reading every tenant is
+// affordable there. Two concurrent calls may each miss the other's new
+// host; exact duplicates are still refused by the store's atomic claim.
+func (h *Handler) checkHosts(c *fiber.Ctx, slug, base string, hosts []string, self string) error {
+	if len(hosts) == 0 {
+		return nil
+	}
+	others, err := h.Tenants.List(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return checkHosts("hosts", slug, base, hosts, self, others)
 }
 
 func mapErr(err error) error {

@@ -1,6 +1,11 @@
 package tenant
 
-import "github.com/foyer-auth/foyer/connector"
+import (
+	"slices"
+
+	"github.com/foyer-auth/foyer/connector"
+	"github.com/foyer-auth/foyer/internal/httpx"
+)
 
 // Settings are a tenant's own choices. Every field has a default
 // (DefaultSettings), and the admin API validates changes with the tags here.
@@ -122,4 +127,21 @@ func (s *Settings) Normalize() {
 	if s.Passkey.Hints == nil {
 		s.Passkey.Hints = []string{}
 	}
+}
+
+// CheckSignUp refuses a sign-up setting that would create accounts nobody can
+// sign in to: an account needs something to be named by (an identifier, or
+// a passkey that names itself), and a credential (a password, an email or
+// phone that one-time codes can prove, or a password-less passkey).
+// Field names are relative to the settings object.
+func (s *Settings) CheckSignUp() error {
+	passkey := s.Passkey.Passwordless
+	if len(s.SignUp.Identifiers) == 0 && !passkey {
+		return httpx.InvalidField("signUp.identifiers", "required_without", "passkey.passwordless")
+	}
+	codes := slices.Contains(s.SignUp.Identifiers, "email") || slices.Contains(s.SignUp.Identifiers, "phone")
+	if !s.SignUp.Password && !passkey && !codes {
+		return httpx.InvalidField("signUp.password", "required_without_all", "signUp.identifiers=email|phone passkey.passwordless")
+	}
+	return nil
 }

@@ -67,9 +67,10 @@ func TestUnknownHost(t *testing.T) {
 	require.Empty(t, f.scanKeys(t, "foyer:ix:*"))
 }
 
-// TestAdminRequiresBearer: the admin API answers 401 unauthenticated without
-// the key, with a wrong one, or with another scheme; with no key configured
-// it does not exist (404).
+// TestAdminRequiresBearer: the admin API answers 401 unauthenticated, with
+// WWW-Authenticate: Bearer, without the key, with a wrong one, or with
+// another scheme; the scheme itself is case-insensitive (RFC 9110 §11.1).
+// With no key configured the API does not exist (404).
 func TestAdminRequiresBearer(t *testing.T) {
 	t.Parallel()
 	f := startFoyer(t, nil)
@@ -89,7 +90,7 @@ func TestAdminRequiresBearer(t *testing.T) {
 		"key prefix":   "Bearer " + f.AdminKey[:len(f.AdminKey)-1],
 		"basic scheme": "Basic " + f.AdminKey,
 		"no scheme":    f.AdminKey,
-		"lower scheme": "bearer " + f.AdminKey,
+		"no token":     "Bearer ",
 	}
 	for name, auth := range creds {
 		for _, call := range calls {
@@ -98,11 +99,19 @@ func TestAdminRequiresBearer(t *testing.T) {
 				c.Bearer = ""
 				r := c.Do(t, call.method, call.path, call.body, WithHeader("Authorization", auth))
 				requireError(t, r, http.StatusUnauthorized, "unauthenticated")
+				require.Equal(t, `Bearer realm="foyer-admin"`, r.Header.Get("WWW-Authenticate"))
 				require.NotContains(t, string(r.Body), f.AdminKey[:8])
 			})
 		}
 	}
 	require.Empty(t, f.scanKeys(t, "foyer:slug:sneaky"), "an unauthenticated create must not write")
+
+	for _, auth := range []string{"bearer " + f.AdminKey, "BEARER " + f.AdminKey, "Bearer   " + f.AdminKey} {
+		c := f.Admin()
+		c.Bearer = ""
+		r := c.Do(t, http.MethodGet, "/api/admin/tenants", nil, WithHeader("Authorization", auth))
+		require.Equal(t, http.StatusOK, r.Status, "Authorization %q: %s", auth[:9], r.Body)
+	}
 
 	off := startFoyer(t, map[string]string{"FOYER_ADMIN_KEY": ""})
 	c := off.Admin()
@@ -266,8 +275,13 @@ func TestAdminPatchTenant(t *testing.T) {
 		require.Equal(t, "settings.signInRedirectUri", e.Fields(t)[0].Field, "signInRedirectUri %q", bad)
 	}
 
-	requireError(t, admin.Do(t, http.MethodPatch, path, map[string]any{"hosts": []string{"globex.foyer.test"}}),
+	// Another tenant's host is taken (409); inside the base domain a tenant
+	// may only have its own slug's host (400, see TestTenantHostRules).
+	createTenant(t, f, map[string]any{"slug": "initech", "hosts": []string{"login.initech.example"}})
+	requireError(t, admin.Do(t, http.MethodPatch, path, map[string]any{"hosts": []string{"login.initech.example"}}),
 		http.StatusConflict, "tenant.already_exists")
+	requireError(t, admin.Do(t, http.MethodPatch, path, map[string]any{"hosts": []string{"globex.foyer.test"}}),
+		http.StatusBadRequest, "guard.invalid_input")
 	requireError(t, admin.Do(t, http.MethodPatch, "/api/admin/tenants/"+uuid.NewString(), map[string]any{"settings": map[string]any{}}),
 		http.StatusNotFound, "entity.not_found")
 	requireError(t, admin.Do(t, http.MethodPatch, path, `{"settings":{}}`, WithContentType("text/plain")),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ccojocar/zxcvbn-go"
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Argon2Params are argon2id cost parameters. They are stored in every hash
@@ -64,13 +65,21 @@ func (h *Hasher) acquire(ctx context.Context) error {
 
 func (h *Hasher) release() { <-h.slots }
 
-// Hash returns the PHC string of password.
+// NormalizePassword is the form of a password that is hashed and checked:
+// Unicode NFC (NIST SP 800-63B §5.1.1.2), so that "é" typed as one code
+// point or as "e" and a combining accent is the same password. ASCII is
+// unchanged.
+func NormalizePassword(password string) string {
+	return norm.NFC.String(password)
+}
+
+// Hash returns the PHC string of password (in NFC).
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if err := h.acquire(ctx); err != nil {
 		return "", err
 	}
 	defer h.release()
-	return h.hash([]byte(password)), nil
+	return h.hash([]byte(NormalizePassword(password))), nil
 }
 
 func (h *Hasher) hash(pw []byte) string {
@@ -83,7 +92,7 @@ func (h *Hasher) hash(pw []byte) string {
 		argon2.Version, p.Memory, p.Time, p.Threads, enc.EncodeToString(salt), enc.EncodeToString(key))
 }
 
-// Verify checks password against a PHC hash. An empty hash (unknown user, or
+// Verify checks password (in NFC) against a PHC hash. An empty hash (unknown user, or
 // a user without a password) is checked against a dummy hash, so that the
 // answer takes the same time either way and reveals nothing.
 func (h *Hasher) Verify(ctx context.Context, hash, password string) error {
@@ -95,7 +104,7 @@ func (h *Hasher) Verify(ctx context.Context, hash, password string) error {
 	if !known {
 		hash = h.dummy
 	}
-	ok, err := verifyPHC(hash, []byte(password))
+	ok, err := verifyPHC(hash, []byte(NormalizePassword(password)))
 	if err != nil {
 		return err
 	}
@@ -139,14 +148,20 @@ type PasswordIssue struct {
 	Param int    `json:"param,omitempty"`
 }
 
-// CheckPassword applies the policy to a new password: its length, and a
-// zxcvbn strength score of at least minScore, counting what the user has
-// already told us (username, email) as guessable.
+// IssueInvalidEncoding: the password is not valid UTF-8 (or, in JSON, held
+// a lone surrogate escape).
+const IssueInvalidEncoding = "password_rejected.invalid_encoding"
+
+// CheckPassword applies the policy to a new password: valid UTF-8, its
+// length in NFC, and a zxcvbn strength score of at least minScore, counting
+// what the user has already told us (username, email) as guessable.
 func CheckPassword(password string, minScore int, userInputs ...string) []PasswordIssue {
+	if !utf8.ValidString(password) {
+		return []PasswordIssue{{Code: IssueInvalidEncoding}}
+	}
+	password = NormalizePassword(password)
 	n := utf8.RuneCountInString(password)
 	switch {
-	case !utf8.ValidString(password):
-		return []PasswordIssue{{Code: "password_rejected.invalid_encoding"}}
 	case n < MinPasswordLen:
 		return []PasswordIssue{{Code: "password_rejected.too_short", Param: MinPasswordLen}}
 	case n > MaxPasswordLen:

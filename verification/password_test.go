@@ -28,6 +28,25 @@ func TestPasswordHashAndVerify(t *testing.T) {
 	require.Error(t, err)
 }
 
+// A password is hashed and checked in NFC: "é" as one code point (NFC) and
+// as "e" + U+0301 (NFD) is one password; other look-alikes are not.
+func TestPasswordNFC(t *testing.T) {
+	h := NewHasher(Argon2Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}, 2)
+	const nfc, nfd = "caf\u00e9 au lait, s'il vous pla\u00eet", "cafe\u0301 au lait, s'il vous plai\u0302t"
+	require.NotEqual(t, nfc, nfd)
+	for _, stored := range []string{nfc, nfd} {
+		hash, err := h.Hash(t.Context(), stored)
+		require.NoError(t, err)
+		require.NoError(t, h.Verify(t.Context(), hash, nfc), "NFC against a hash of %q", stored)
+		require.NoError(t, h.Verify(t.Context(), hash, nfd), "NFD against a hash of %q", stored)
+		require.ErrorIs(t, h.Verify(t.Context(), hash, "cafe au lait, s'il vous plait"), ErrPasswordMismatch)
+	}
+	// The length rule counts characters in NFC: 8 accented letters typed
+	// decomposed are 8 characters, not 16.
+	require.Empty(t, CheckPassword(strings.Repeat("e\u0301", 8), 0))
+	require.Equal(t, "password_rejected.too_short", CheckPassword(strings.Repeat("e\u0301", 7), 0)[0].Code)
+}
+
 func TestHasherConcurrencyLimit(t *testing.T) {
 	h := NewHasher(OWASPParams, 1)
 	h.slots <- struct{}{} // the only slot is taken

@@ -63,7 +63,14 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		IdleTimeout:           60 * time.Second,
 		DisableStartupMessage: true,
 		AppName:               "foyer",
+		// fasthttp would parse a multipart body while reading it and answer
+		// a bad one with a bare 400; every API here takes JSON and answers
+		// anything else with 415.
+		DisablePreParseMultipartForm: true,
 	})
+	// First of all: refuse ambiguous framing (and close the connection)
+	// before anything reads the request, and mark every answer nosniff.
+	app.Use(httpx.SecurityHeaders(!cfg.Dev), httpx.StrictFraming())
 	// A panicking handler answers 500 through the ErrorHandler instead of
 	// taking the process down.
 	app.Use(recover.New())
@@ -121,7 +128,8 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	ix.Mount(app.Group("/api/interaction", tenantScoped...))
 	ix.MountSession(app.Group("/api/session", tenantScoped...))
 
-	app.Use(func(c *fiber.Ctx) error { return httpx.ErrRouteNotFound })
+	// Last: 404, or 405 with Allow for a path served for other methods.
+	app.Use(httpx.NotFound(app.GetRoutes(true)))
 	return app, nil
 }
 

@@ -2,11 +2,8 @@ package httpx
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"mime"
-	"net/url"
 	"reflect"
 	"strings"
 
@@ -41,15 +38,9 @@ func NewBinder() *Binder {
 		}
 		return name
 	})
-	// redirect_uri: an absolute http(s) URL, or a path on this host ("/x",
-	// never "//x" or "/\x", which browsers treat as another host).
+	// redirect_uri: where a browser may be sent (see SafeRedirect).
 	_ = v.RegisterValidation("redirect_uri", func(fl validator.FieldLevel) bool {
-		s := fl.Field().String()
-		if strings.HasPrefix(s, "/") {
-			return !strings.HasPrefix(s, "//") && !strings.HasPrefix(s, "/\\")
-		}
-		u, err := url.Parse(s)
-		return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+		return SafeRedirect(fl.Field().String())
 	})
 	return &Binder{v: v}
 }
@@ -86,21 +77,51 @@ func Bind[T any](c *fiber.Ctx, b *Binder) (T, error) {
 }
 
 // Decode is Bind without Fiber: the part that handles untrusted bytes, kept
-// separate so it can be fuzzed.
+// separate so it can be fuzzed. Decoding is strict (see decodeJSON): member
+// names match exactly, an unknown or repeated member is refused, and every
+// string must be valid UTF-8 without lone surrogate escapes.
 func Decode[T any](b *Binder, contentType string, body []byte) (T, error) {
 	var v T
 	if !IsJSON(contentType) {
 		return v, ErrUnsupportedType
 	}
+	if err := DecodeInto(b, body, &v); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+// DecodeInto decodes body strictly into *v, merging into what *v already
+// holds (objects merge, arrays and scalars replace), then validates *v when
+// it is a struct. The content type is the caller's business.
+func DecodeInto[T any](b *Binder, body []byte, v *T) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return InvalidField("", "required", "body")
+	}
+	if err := decodeJSON(body, v, true); err != nil {
+		return err
+	}
+	if rv := reflect.ValueOf(v).Elem(); rv.Kind() == reflect.Struct {
+		return b.Validate(v)
+	}
+	return nil
+}
+
+// Peek reads the members of T from a JSON body that may hold others too (a
+// discriminator such as {"type": ...} before the body is bound to the type
+// it names), with the same exact, duplicate-free and UTF-8 rules as Bind, and
+// validates them. The body is then bound in full with Bind.
+func Peek[T any](c *fiber.Ctx, b *Binder) (T, error) {
+	var v T
+	if !IsJSON(c.Get(fiber.HeaderContentType)) {
+		return v, ErrUnsupportedType
+	}
+	body := c.Body()
 	if len(bytes.TrimSpace(body)) == 0 {
 		return v, InvalidField("", "required", "body")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&v); err != nil {
-		return v, decodeError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return v, InvalidField("", "json", "single value")
+	if err := decodeJSON(body, &v, false); err != nil {
+		return v, err
 	}
 	if rv := reflect.ValueOf(&v).Elem(); rv.Kind() == reflect.Struct {
 		if err := b.Validate(&v); err != nil {
@@ -118,46 +139,6 @@ func IsJSON(contentType string) bool {
 		return false
 	}
 	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
-}
-
-func decodeError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			field = "(body)"
-		}
-		return InvalidField(field, "type", jsonKind(typeErr.Type))
-	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return InvalidField("", "json", "malformed")
-	default:
-		// Errors from custom UnmarshalJSON methods: their text is ours, not
-		// the client's, but keep the answer generic all the same.
-		var apiErr *Error
-		if errors.As(err, &apiErr) {
-			return apiErr
-		}
-		return InvalidField("", "json", "invalid")
-	}
-}
-
-func jsonKind(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.String:
-		return "string"
-	case reflect.Bool:
-		return "boolean"
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
-		reflect.Float32, reflect.Float64:
-		return "number"
-	case reflect.Slice, reflect.Array:
-		return "array"
-	default:
-		return "object"
-	}
 }
 
 func validationError(err error) error {

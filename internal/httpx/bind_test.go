@@ -56,12 +56,24 @@ func TestDecode(t *testing.T) {
 	}{
 		{"valid", ct, `{"event":"SignIn"}`, nil},
 		{"valid with everything", ct, `{"event":"Register","password":"longenough","count":3,"flag":true,"tags":["a"],"profile":{"name":"ann","age":30}}`, nil},
-		{"unknown fields are ignored", ct, `{"event":"SignIn","extra":{"x":[1,2]}}`, nil},
+		{"unknown member", ct, `{"event":"SignIn","extra":{"x":[1,2]}}`, []httpx.FieldError{{Field: "extra", Rule: "unknown"}}},
+		{"unknown nested member", ct, `{"event":"SignIn","profile":{"name":"a","nick":"b"}}`, []httpx.FieldError{{Field: "profile.nick", Rule: "unknown"}}},
+		{"member in another case", ct, `{"event":"SignIn","Event":"Register"}`, []httpx.FieldError{{Field: "Event", Rule: "unknown"}}},
+		{"member only in another case", ct, `{"EVENT":"SignIn"}`, []httpx.FieldError{{Field: "EVENT", Rule: "unknown"}}},
+		{"duplicate member", ct, `{"event":"SignIn","event":"Register"}`, []httpx.FieldError{{Field: "event", Rule: "duplicate"}}},
+		{"duplicate nested member", ct, `{"event":"SignIn","profile":{"age":1,"age":2}}`, []httpx.FieldError{{Field: "profile.age", Rule: "duplicate"}}},
+		{"long unknown member is cut", ct, `{"event":"SignIn","` + strings.Repeat("x", 300) + `":1}`, []httpx.FieldError{{Field: strings.Repeat("x", 128) + "…", Rule: "unknown"}}},
+		{"lone high surrogate", ct, `{"event":"SignIn","password":"abc\ud800defgh"}`, []httpx.FieldError{{Field: "password", Rule: "utf8"}}},
+		{"lone low surrogate", ct, `{"event":"SignIn","password":"\udc00abcdefgh"}`, []httpx.FieldError{{Field: "password", Rule: "utf8"}}},
+		{"reversed surrogates", ct, `{"event":"SignIn","password":"\ude00\ud83dabcdefgh"}`, []httpx.FieldError{{Field: "password", Rule: "utf8"}}},
+		{"invalid UTF-8", ct, "{\"event\":\"SignIn\",\"password\":\"abc\xffdefgh\"}", []httpx.FieldError{{Field: "password", Rule: "utf8"}}},
+		{"surrogate pair", ct, `{"event":"SignIn","password":"\ud83d\ude00abcdefgh"}`, nil},
+		{"escaped backslash before u", ct, `{"event":"SignIn","password":"\\ud800abcdefgh"}`, nil},
 		{"trailing whitespace", ct, "{\"event\":\"SignIn\"}\r\n\t ", nil},
 		{"charset param", "application/json; charset=utf-8", `{"event":"SignIn"}`, nil},
 		{"upper case type", "Application/JSON", `{"event":"SignIn"}`, nil},
 		{"+json type", "application/merge-patch+json", `{"event":"SignIn"}`, nil},
-		{"ignored field is not bound", ct, `{"event":"SignIn","Internal":"x","-":"y"}`, nil},
+		{"ignored field is unknown", ct, `{"event":"SignIn","Internal":"x"}`, []httpx.FieldError{{Field: "Internal", Rule: "unknown"}}},
 
 		{"empty body", ct, ``, []httpx.FieldError{{Field: "", Rule: "required", Param: "body"}}},
 		{"blank body", ct, " \n\t", []httpx.FieldError{{Field: "", Rule: "required", Param: "body"}}},
@@ -327,4 +339,70 @@ func TestRequestContextTimeout(t *testing.T) {
 	res := do(t, app, httptest.NewRequest(http.MethodGet, "/slow", nil))
 	require.Equal(t, http.StatusServiceUnavailable, res.status)
 	require.Equal(t, "request.timeout", res.env["code"])
+}
+
+func TestPeek(t *testing.T) {
+	type kind struct {
+		Type string `json:"type" validate:"required,oneof=a b"`
+	}
+	app, _ := newApp(t)
+	b := httpx.NewBinder()
+	app.Post("/in", func(c *fiber.Ctx) error {
+		k, err := httpx.Peek[kind](c, b)
+		if err != nil {
+			return err
+		}
+		return c.SendString(k.Type)
+	})
+	tests := []struct {
+		body   string
+		status int
+		want   string
+	}{
+		{`{"type":"a","code":"123"}`, 200, "a"},
+		{`{"code":"123","type":"b"}`, 200, "b"},
+		{`{"Type":"a","type":"b"}`, 200, "b"}, // exact names: "Type" is another member
+		{`{"type":"a","type":"b"}`, 400, "duplicate"},
+		{`{"type":"c"}`, 400, "oneof"},
+		{`{"type":"a","x":"\ud800"}`, 400, "utf8"},
+		{`{"TYPE":"a"}`, 400, "required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/in", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			res := do(t, app, req)
+			require.Equal(t, tt.status, res.status, res.body)
+			if tt.status == 200 {
+				require.Equal(t, tt.want, res.body)
+				return
+			}
+			fields := res.env["details"].(map[string]any)["fields"].([]any)
+			require.Equal(t, tt.want, fields[0].(map[string]any)["rule"])
+		})
+	}
+}
+
+func TestDecodeIntoMerges(t *testing.T) {
+	type inner struct {
+		A string `json:"a"`
+		B string `json:"b"`
+	}
+	type doc struct {
+		Name  string   `json:"name" validate:"max=4"`
+		List  []string `json:"list"`
+		Inner inner    `json:"inner"`
+		Ptr   *inner   `json:"ptr"`
+	}
+	b := httpx.NewBinder()
+	cur := doc{Name: "x", List: []string{"1", "2"}, Inner: inner{A: "a", B: "b"}, Ptr: &inner{A: "pa"}}
+	require.NoError(t, httpx.DecodeInto(b, []byte(`{"list":["3"],"inner":{"b":"B"},"ptr":{"b":"pb"}}`), &cur))
+	require.Equal(t, doc{Name: "x", List: []string{"3"}, Inner: inner{A: "a", B: "B"}, Ptr: &inner{A: "pa", B: "pb"}}, cur)
+	require.NoError(t, httpx.DecodeInto(b, []byte(`{"ptr":null}`), &cur))
+	require.Nil(t, cur.Ptr)
+
+	err := httpx.DecodeInto(b, []byte(`{"inner":{"A":"z"}}`), &cur)
+	require.Equal(t, []httpx.FieldError{{Field: "inner.A", Rule: "unknown"}}, fields(t, err))
+	err = httpx.DecodeInto(b, []byte(`{"name":"toolong"}`), &cur)
+	require.Equal(t, []httpx.FieldError{{Field: "name", Rule: "max", Param: "4"}}, fields(t, err))
 }

@@ -118,6 +118,8 @@ func ErrorHandler(log *slog.Logger, mappings ...Mapping) fiber.ErrorHandler {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
 		}
 		c.Set(fiber.HeaderCacheControl, "no-store")
+		// Also here: errors fasthttp raises itself skip the middleware.
+		c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 		return c.Status(apiErr.Status).JSON(Envelope{
 			Code: apiErr.Code, Message: apiErr.Message, Details: apiErr.Details, Notices: apiErr.Notices,
 		})

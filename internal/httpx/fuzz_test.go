@@ -2,8 +2,10 @@ package httpx_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/foyer-auth/foyer/internal/httpx"
 )
@@ -56,6 +58,13 @@ func FuzzDecode(f *testing.F) {
 		{"", ``},
 		{"application/json; charset", `{}`},
 		{"application/json; charset=\"", `{}`},
+		{"application/json", `{"event":"SignIn","Event":"Register"}`},
+		{"application/json", `{"event":"SignIn","event":"Register"}`},
+		{"application/json", `{"event":"SignIn","identifier":{"username":"a","Password":"x"}}`},
+		{"application/json", `{"event":"SignIn","identifier":{"password":"\ud800"}}`},
+		{"application/json", `{"event":"SignIn","identifier":{"password":"\ud83d\ude00\\udc00"}}`},
+		{"application/json", `{"event":"SignIn","labels":{"a":"1","a":"2"}}`},
+		{"application/json", `{"event":"SignIn","unknown":{"deep":[{"x":1}]}}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.ct, []byte(s.body))
@@ -64,6 +73,9 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ct string, body []byte) {
 		_, err := httpx.Decode[fuzzInput](b, ct, body)
 		if err == nil {
+			if !utf8.Valid(body) {
+				t.Fatalf("Decode(%q, %q): accepted invalid UTF-8", ct, body)
+			}
 			return
 		}
 		var apiErr *httpx.Error
@@ -72,6 +84,32 @@ func FuzzDecode(f *testing.F) {
 		}
 		if apiErr.Status < 400 || apiErr.Status > 499 {
 			t.Fatalf("Decode(%q, %q): got status %d (%s), want 4xx", ct, body, apiErr.Status, apiErr.Code)
+		}
+	})
+}
+
+// FuzzSafeRedirect: whatever SafeRedirect accepts is printable ASCII without
+// a backslash, and a path never starts with two slashes (a WHATWG parser
+// would read another host there).
+func FuzzSafeRedirect(f *testing.F) {
+	for _, s := range []string{"/", "/a", "//evil", "/\\evil", "/\t/evil", "https://a.example/x", "http://localhost:1/",
+		"https://u@a.example", "javascript:x", "\x00", "/\u202e"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !httpx.SafeRedirect(s) {
+			return
+		}
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+				t.Fatalf("SafeRedirect(%q): accepted byte %#x", s, c)
+			}
+		}
+		if strings.HasPrefix(s, "//") {
+			t.Fatalf("SafeRedirect(%q): accepted a scheme-relative URL", s)
+		}
+		if !strings.HasPrefix(s, "/") && !strings.HasPrefix(strings.ToLower(s), "https://") && !strings.HasPrefix(strings.ToLower(s), "http://") {
+			t.Fatalf("SafeRedirect(%q): accepted another scheme", s)
 		}
 	})
 }

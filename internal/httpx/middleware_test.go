@@ -54,6 +54,10 @@ func TestCSRF(t *testing.T) {
 		{"http downgrade of own origin", http.MethodPost, json, `{}`, map[string]string{"Origin": "http://app.example"}, 403, "guard.cross_site_request"},
 		{"null origin", http.MethodPost, json, `{}`, map[string]string{"Origin": "null"}, 403, "guard.cross_site_request"},
 		{"origin with path", http.MethodPost, json, `{}`, map[string]string{"Origin": own + "/x"}, 403, "guard.cross_site_request"},
+		{"origin with userinfo", http.MethodPost, json, `{}`, map[string]string{"Origin": "https://user@app.example"}, 403, "guard.cross_site_request"},
+		{"origin with empty userinfo", http.MethodPost, json, `{}`, map[string]string{"Origin": "https://@app.example"}, 403, "guard.cross_site_request"},
+		{"origin with trailing slash", http.MethodPost, json, `{}`, map[string]string{"Origin": own + "/"}, 403, "guard.cross_site_request"},
+		{"origin with query", http.MethodPost, json, `{}`, map[string]string{"Origin": own + "?x"}, 403, "guard.cross_site_request"},
 		{"origin not a URL", http.MethodPost, json, `{}`, map[string]string{"Origin": "app.example"}, 403, "guard.cross_site_request"},
 		{"cross-site fetch metadata", http.MethodPost, json, `{}`, map[string]string{"Sec-Fetch-Site": "cross-site"}, 403, "guard.cross_site_request"},
 		{"same-site sibling", http.MethodPost, json, `{}`, map[string]string{"Sec-Fetch-Site": "same-site"}, 403, "guard.cross_site_request"},
@@ -81,6 +85,124 @@ func TestCSRF(t *testing.T) {
 			if tt.code != "" {
 				require.Equal(t, tt.code, res.env["code"])
 			}
+		})
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	tests := []struct {
+		name      string
+		hsts      bool
+		proto     string
+		wantHSTS  bool
+		handlerOK bool
+	}{
+		{"dev over http", false, "", false, true},
+		{"dev over https", false, "https", false, true},
+		{"production over https", true, "https", true, true},
+		{"production over plain http", true, "", false, true},
+		{"production error over https", true, "https", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app, _ := newApp(t)
+			app.Use(httpx.SecurityHeaders(tt.hsts))
+			app.Get("/x", func(c *fiber.Ctx) error {
+				if !tt.handlerOK {
+					return httpx.ErrCrossSite
+				}
+				return c.SendString("ok")
+			})
+			req := httptest.NewRequest(http.MethodGet, "/x", nil)
+			if tt.proto != "" {
+				req.Header.Set("X-Forwarded-Proto", tt.proto)
+			}
+			res := do(t, app, req)
+			require.Equal(t, "nosniff", res.header.Get("X-Content-Type-Options"))
+			if tt.wantHSTS {
+				require.Equal(t, "max-age=31536000", res.header.Get("Strict-Transport-Security"))
+			} else {
+				require.Empty(t, res.header.Get("Strict-Transport-Security"))
+			}
+		})
+	}
+}
+
+func TestNotFoundAndMethodNotAllowed(t *testing.T) {
+	app, _ := newApp(t)
+	ok := func(c *fiber.Ctx) error { return c.SendStatus(fiber.StatusNoContent) }
+	g := app.Group("/api/things", func(c *fiber.Ctx) error { return c.Next() })
+	g.Get("/", ok)
+	g.Put("/", ok)
+	g.Post("/submit", ok)
+	g.Patch("/:id", ok)
+	app.Use(httpx.NotFound(app.GetRoutes(true)))
+
+	tests := []struct {
+		method, path string
+		status       int
+		code, allow  string
+	}{
+		{http.MethodGet, "/api/things", 204, "", ""},
+		{http.MethodDelete, "/api/things", 405, "request.method_not_allowed", "GET, HEAD, PUT"},
+		{http.MethodGet, "/api/things/submit", 405, "request.method_not_allowed", "PATCH, POST"},
+		{http.MethodDelete, "/api/things/42", 405, "request.method_not_allowed", "PATCH"},
+		{http.MethodGet, "/api/nothing", 404, "request.not_found", ""},
+		{http.MethodGet, "/api/things/42/more", 404, "request.not_found", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			res := do(t, app, httptest.NewRequest(tt.method, tt.path, nil))
+			require.Equal(t, tt.status, res.status, res.body)
+			require.Equal(t, tt.allow, res.header.Get("Allow"))
+			if tt.code != "" {
+				require.Equal(t, tt.code, res.env["code"])
+			}
+		})
+	}
+}
+
+func TestSafeRedirect(t *testing.T) {
+	tests := []struct {
+		uri string
+		ok  bool
+	}{
+		{"/", true},
+		{"/account", true},
+		{"/a/b?c=d#e", true},
+		{"/%2F%2Fevil.test", true}, // percent-encoded: a path on this host
+		{"https://app.example/done", true},
+		{"HTTPS://app.example", true},
+		{"http://localhost:3000/cb", true},
+		{"http://127.0.0.1/cb", true},
+		{"http://[::1]:8080/cb", true},
+
+		{"", false},
+		{"//evil.test", false},
+		{"/\\evil.test", false},
+		{"/\t/evil.test", false},
+		{"/\n/evil.test", false},
+		{"/\r\n", false},
+		{"/\x00/", false},
+		{"/\x7f", false},
+		{" /x", false},
+		{"/x y", false},
+		{"/\u00a0", false},
+		{"/a\\b", false},
+		{"https://app.example\\@evil.test", false},
+		{"https://app.example@evil.test/", false},
+		{"https://@evil.test/", false},
+		{"http://app.example/", false},
+		{"javascript:alert(1)", false},
+		{"data:text/html,x", false},
+		{"https:evil.test", false},
+		{"https:///evil.test", false},
+		{"evil.test", false},
+		{"./x", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.uri, func(t *testing.T) {
+			require.Equal(t, tt.ok, httpx.SafeRedirect(tt.uri), "SafeRedirect(%q)", tt.uri)
 		})
 	}
 }
