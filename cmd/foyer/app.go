@@ -54,19 +54,29 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		httpx.MapIs(session.ErrNotFound, interaction.ErrNotFound),
 		httpx.MapIs(account.ErrNotFound, interaction.ErrUserNotExist),
 	}
+	proxies, err := httpx.ParseProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("FOYER_TRUSTED_PROXIES: %w", err)
+	}
 	app := fiber.New(fiber.Config{
-		Immutable:             true, // values kept from a request must not change under us
-		ErrorHandler:          httpx.ErrorHandler(d.log, mappings...),
-		BodyLimit:             readLimit,
-		ReadTimeout:           10 * time.Second,
-		WriteTimeout:          10 * time.Second,
-		IdleTimeout:           60 * time.Second,
-		DisableStartupMessage: true,
-		AppName:               "foyer",
+		Immutable: true, // values kept from a request must not change under us
+		// Fiber's c.IP() takes the left-most X-Forwarded-For entry, which the
+		// client writes, and c.Protocol() believes X-Forwarded-Proto from
+		// anyone. Trusting no proxy here makes both report the connection;
+		// httpx.ClientInfo is the one place that reads forwarding headers.
+		EnableTrustedProxyCheck: true,
+		ErrorHandler:            httpx.ErrorHandler(d.log, mappings...),
+		BodyLimit:               readLimit,
+		ReadTimeout:             10 * time.Second,
+		WriteTimeout:            10 * time.Second,
+		IdleTimeout:             60 * time.Second,
+		DisableStartupMessage:   true,
+		AppName:                 "foyer",
 	})
 	// A panicking handler answers 500 through the ErrorHandler instead of
 	// taking the process down.
 	app.Use(recover.New())
+	app.Use(httpx.ClientInfo(proxies))
 	binder := httpx.NewBinder()
 	tenants := tenant.NewStore(d.rdb, d.now)
 	resolver := tenant.NewResolver(tenants, cfg.TenantCache, cfg.Dev, d.now)
@@ -83,7 +93,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	app.Get("/readyz", func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(c.UserContext(), 500*time.Millisecond)
 		defer cancel()
-		if err := d.rdb.Ping(ctx).Err(); err != nil {
+		if err := ready(ctx, d.rdb); err != nil {
 			return httpx.ErrUnavailable.WithCause(err)
 		}
 		return c.SendString("ok")
@@ -123,6 +133,17 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 
 	app.Use(func(c *fiber.Ctx) error { return httpx.ErrRouteNotFound })
 	return app, nil
+}
+
+// readyKey is the key /readyz writes.
+const readyKey = "foyer:readyz"
+
+// ready writes a short-lived key: a Redis that answers PING may still
+// refuse every write (out of memory under maxmemory with noeviction, MISCONF
+// after a failed save, a read-only replica, too few replicas), and then
+// Foyer can serve nothing. In a Cluster the key lives on one node.
+func ready(ctx context.Context, rdb redis.UniversalClient) error {
+	return rdb.Set(ctx, readyKey, "1", 2*time.Second).Err()
 }
 
 // senders picks a tenant's connector for one-time codes. Connectors are

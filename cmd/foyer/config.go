@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/foyer-auth/foyer/verification"
 )
 
@@ -30,6 +31,10 @@ type config struct {
 	// SecretKey (32 bytes, base64 or hex) seals TOTP secrets and keys the
 	// hashes of one-time codes. Dev mode makes a random one per run.
 	SecretKey string
+	// TrustedProxies (CIDRs or addresses, comma-separated) are the peers
+	// whose X-Forwarded-For, Forwarded and X-Forwarded-Proto are believed;
+	// empty trusts nobody, in dev mode too.
+	TrustedProxies string
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -63,6 +68,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&cfg.SessionIdle, "session-idle", dur("FOYER_SESSION_IDLE", "24h"), "login session idle timeout (FOYER_SESSION_IDLE)")
 	fs.DurationVar(&cfg.SessionAbsolute, "session-absolute", dur("FOYER_SESSION_ABSOLUTE", "336h"), "login session absolute timeout (FOYER_SESSION_ABSOLUTE)")
 	fs.StringVar(&cfg.SecretKey, "secret-key", env("FOYER_SECRET_KEY", ""), "32-byte server key, base64 or hex, sealing TOTP secrets (FOYER_SECRET_KEY)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("FOYER_TRUSTED_PROXIES", ""), "comma-separated CIDRs or addresses of proxies whose X-Forwarded-For, Forwarded and X-Forwarded-Proto are believed; empty trusts nobody (FOYER_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -110,6 +116,9 @@ func (c config) validate() []string {
 		}
 	} else if !c.Dev && c.RedisURL != "" {
 		p = append(p, "FOYER_SECRET_KEY: required outside dev mode")
+	}
+	if _, err := httpx.ParseProxies(c.TrustedProxies); err != nil {
+		p = append(p, "FOYER_TRUSTED_PROXIES: "+err.Error())
 	}
 	if c.AdminKey != "" && len(c.AdminKey) < 32 {
 		p = append(p, "FOYER_ADMIN_KEY: want at least 32 characters")
