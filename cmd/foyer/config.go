@@ -31,6 +31,9 @@ type config struct {
 	// SecretKey (32 bytes, base64 or hex) seals TOTP secrets and keys the
 	// hashes of one-time codes. Dev mode makes a random one per run.
 	SecretKey string
+	// EphemeralRedisURL, when set, is a second Redis for interactions and
+	// rate-limit counters: keys with a lifetime, which it may evict.
+	EphemeralRedisURL string
 	// TrustedProxies (CIDRs or addresses, comma-separated) are the peers
 	// whose X-Forwarded-For, Forwarded and X-Forwarded-Proto are believed;
 	// empty trusts nobody, in dev mode too.
@@ -59,6 +62,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", env("FOYER_ADDR", "127.0.0.1:3001"), "listen address (FOYER_ADDR)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", env("FOYER_REDIS_URL", ""), "redis:// or rediss:// URL, or host:port,host:port for a Redis Cluster; empty: embedded in-memory store (FOYER_REDIS_URL)")
+	fs.StringVar(&cfg.EphemeralRedisURL, "ephemeral-redis-url", env("FOYER_EPHEMERAL_REDIS_URL", ""), "a second Redis (URL or cluster seeds) for interactions and rate-limit counters, which may evict; empty keeps them in FOYER_REDIS_URL (FOYER_EPHEMERAL_REDIS_URL)")
 	fs.StringVar(&cfg.BaseDomain, "base-domain", env("FOYER_BASE_DOMAIN", ""), "tenants live on <slug>.<base domain> (FOYER_BASE_DOMAIN)")
 	fs.StringVar(&cfg.AdminKey, "admin-key", env("FOYER_ADMIN_KEY", ""), "bearer key of the admin API; empty disables it (FOYER_ADMIN_KEY)")
 	fs.BoolVar(&cfg.Dev, "dev", devEnv == "1" || devEnv == "true", "dev mode: demo tenant on localhost, plain-http cookies (FOYER_DEV)")
@@ -94,6 +98,13 @@ func (c config) validate() []string {
 	if c.RedisURL != "" {
 		if _, err := redisOptions(c.RedisURL); err != nil {
 			p = append(p, "FOYER_REDIS_URL: "+err.Error())
+		}
+	}
+	if c.EphemeralRedisURL != "" {
+		if c.RedisURL == "" {
+			p = append(p, "FOYER_EPHEMERAL_REDIS_URL: needs FOYER_REDIS_URL")
+		} else if _, err := redisOptions(c.EphemeralRedisURL); err != nil {
+			p = append(p, "FOYER_EPHEMERAL_REDIS_URL: "+err.Error())
 		}
 	}
 	if c.BaseDomain != "" && (strings.ContainsAny(c.BaseDomain, ":/ ") || strings.HasPrefix(c.BaseDomain, ".")) {
