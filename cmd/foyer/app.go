@@ -62,24 +62,26 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		return nil, fmt.Errorf("FOYER_TRUSTED_PROXIES: %w", err)
 	}
 	app := fiber.New(fiber.Config{
-		Immutable: true, // values kept from a request must not change under us
-		// Fiber's c.IP() takes the left-most X-Forwarded-For entry, which the
-		// client writes, and c.Protocol() believes X-Forwarded-Proto from
-		// anyone. Trusting no proxy here makes both report the connection;
+		Immutable:             true, // values kept from a request must not change under us
+		ErrorHandler:          httpx.ErrorHandler(d.log, mappings...),
+		BodyLimit:             readLimit,
+		ReadTimeout:           10 * time.Second,
+		WriteTimeout:          10 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		DisableStartupMessage: true,
+		AppName:               "foyer",
+
+		// Fiber's c.IP() with a ProxyHeader takes the left-most
+		// X-Forwarded-For entry, which the client writes, and c.Protocol()
+		// believes X-Forwarded-Proto from anyone unless proxies are checked.
+		// Trusting no proxy here makes both report the connection;
 		// httpx.ClientInfo is the one place that reads forwarding headers.
 		EnableTrustedProxyCheck: true,
-		ErrorHandler:            httpx.ErrorHandler(d.log, mappings...),
-		BodyLimit:               readLimit,
-		ReadTimeout:             10 * time.Second,
-		WriteTimeout:            10 * time.Second,
-		IdleTimeout:             60 * time.Second,
-		DisableStartupMessage:   true,
-		AppName:                 "foyer",
 	})
 	// A panicking handler answers 500 through the ErrorHandler instead of
 	// taking the process down.
 	app.Use(recover.New())
-	app.Use(httpx.ClientInfo(proxies))
+	app.Use(httpx.ClientInfo(proxies, d.log))
 	binder := httpx.NewBinder()
 	tenants := tenant.NewStore(d.rdb, d.now)
 	resolver := tenant.NewResolver(tenants, cfg.TenantCache, cfg.Dev, d.now)

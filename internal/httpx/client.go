@@ -2,8 +2,10 @@ package httpx
 
 import (
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -292,11 +294,29 @@ type clientKey struct{}
 // ClientInfo resolves the client of each request (see ResolveClient) once,
 // for ClientIP and Scheme. Nothing else may read X-Forwarded-For,
 // Forwarded or X-Forwarded-Proto, nor Fiber's c.IP and c.Protocol.
-func ClientInfo(p Proxies) fiber.Handler {
+//
+// The first request that carries X-Forwarded-For or Forwarded from a
+// loopback or private peer that is not trusted is logged once: most likely
+// a proxy that FOYER_TRUSTED_PROXIES should list, without which every
+// client behind it shares the proxy's address and its limits.
+func ClientInfo(p Proxies, log *slog.Logger) fiber.Handler {
+	var warned atomic.Bool
 	return func(c *fiber.Ctx) error {
-		c.Locals(clientKey{}, resolve(c, p))
+		cl := resolve(c, p)
+		c.Locals(clientKey{}, cl)
+		if (cl.IP.IsLoopback() || cl.IP.IsPrivate()) && !p.Trusts(cl.IP) && !warned.Load() && forwarded(c) &&
+			warned.CompareAndSwap(false, true) {
+			log.Warn("a request from a peer that FOYER_TRUSTED_PROXIES does not list carries X-Forwarded-For or Forwarded; "+
+				"if this peer is your proxy, list it, or every client behind it shares one address and its limits",
+				slog.String("peer", cl.IP.String()))
+		}
 		return c.Next()
 	}
+}
+
+func forwarded(c *fiber.Ctx) bool {
+	h := &c.Request().Header
+	return len(h.Peek(fiber.HeaderXForwardedFor)) > 0 || len(h.Peek("Forwarded")) > 0
 }
 
 func resolve(c *fiber.Ctx, p Proxies) Client {

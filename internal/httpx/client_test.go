@@ -2,9 +2,11 @@ package httpx_test
 
 import (
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/foyer-auth/foyer/internal/httpx"
@@ -152,7 +154,8 @@ func TestClientInfoMiddleware(t *testing.T) {
 			p, err := httpx.ParseProxies(tt.trusted)
 			require.NoError(t, err)
 			app := fiber.New(fiber.Config{DisableStartupMessage: true})
-			app.Use(httpx.ClientInfo(p))
+			var logs strings.Builder
+			app.Use(httpx.ClientInfo(p, slog.New(slog.NewTextHandler(&logs, nil))))
 			app.Get("/", func(c *fiber.Ctx) error { return c.SendString(httpx.ClientIP(c) + " " + httpx.Scheme(c)) })
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			require.NoError(t, err)
@@ -170,6 +173,8 @@ func TestClientInfoMiddleware(t *testing.T) {
 			body, err := io.ReadAll(res.Body)
 			require.NoError(t, err)
 			require.Equal(t, tt.ip+" "+tt.scheme, string(body))
+			require.Equal(t, tt.trusted != "127.0.0.1", strings.Contains(logs.String(), "FOYER_TRUSTED_PROXIES does not list"),
+				"an untrusted loopback peer sending X-Forwarded-For is logged: %q", logs.String())
 		})
 	}
 }
