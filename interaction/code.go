@@ -34,7 +34,8 @@ type SendLimits struct {
 }
 
 // DefaultSendLimits: 1 a minute (per purpose) and 10 an hour per
-// recipient, 30 an hour per IP.
+// recipient, 30 an hour per client address (FOYER_TRUSTED_PROXIES; an
+// IPv6 address by its /64). None is tenant-wide.
 var DefaultSendLimits = SendLimits{
 	PerRecipientMinute: verification.Limit{N: 1, Window: time.Minute},
 	PerRecipientHour:   verification.Limit{N: 10, Window: time.Hour},
@@ -79,7 +80,7 @@ func (s *Service) SendCode(ctx context.Context, r Request, id string, in SendCod
 		// at once is not refused; the hour limit counts every send.
 		verification.Bucket{Scope: "code-min", Value: string(ix.Event) + ":" + recipient, Limit: s.SendLimits.PerRecipientMinute},
 		verification.Bucket{Scope: "code-hour", Value: recipient, Limit: s.SendLimits.PerRecipientHour},
-		verification.Bucket{Scope: "code-ip", Value: r.IP, Limit: s.SendLimits.PerIP})
+		verification.Bucket{Scope: "code-ip", Value: verification.AddressKey(r.IP), Limit: s.SendLimits.PerIP})
 	if err != nil {
 		return limitErr(err, ErrMessageLimited)
 	}

@@ -66,7 +66,7 @@ func bind[T any](c *fiber.Ctx, b *httpx.Binder) (T, error) {
 }
 
 func request(c *fiber.Ctx) Request {
-	return Request{Tenant: tenant.From(c), IP: c.IP(), Origin: c.Get(fiber.HeaderOrigin)}
+	return Request{Tenant: tenant.From(c), IP: httpx.ClientIP(c), Origin: c.Get(fiber.HeaderOrigin)}
 }
 
 func (h *Handler) start(c *fiber.Ctx) error {
@@ -116,10 +116,11 @@ func (h *Handler) setEvent(c *fiber.Ctx) error {
 }
 
 // secure reports whether cookies must be Secure: always, except in dev mode
-// over plain http (browsers drop Secure cookies there).
+// over plain http (browsers drop Secure cookies there). The scheme is the
+// client's: X-Forwarded-Proto counts only from a trusted proxy.
 func secure(c *fiber.Ctx) bool {
 	t := tenant.From(c)
-	return !(t != nil && t.Dev) || c.Protocol() == "https"
+	return !(t != nil && t.Dev) || httpx.Scheme(c) == "https"
 }
 
 // cookieID returns the interaction id from whichever cookie name this

@@ -120,8 +120,8 @@ func (s *Service) Identify(ctx context.Context, r Request, id string, in Identif
 // identify checks the password of the identified user and returns who it
 // proved (for identified to record). Unknown identifiers and wrong passwords give the same
 // answer, after the same argon2id work (a dummy hash for unknown users).
-// Failed attempts are counted per identifier and per IP before the check, so
-// concurrent guesses are bounded too.
+// Attempts are counted before the check, so concurrent guesses are bounded
+// too (see passwordBuckets), and a success is taken back.
 func (s *Service) identify(ctx context.Context, r Request, event Event, in IdentifierInput) (*account.User, Verified, error) {
 	if event == ForgotPassword {
 		return nil, Verified{}, ErrNotForForgot
@@ -142,19 +142,18 @@ func (s *Service) identify(ctx context.Context, r Request, event Event, in Ident
 		// identifies nobody (ARCHITECTURE §9).
 		return nil, Verified{}, ErrNotForRegister
 	}
-	res, err := s.Limiter.Hit(ctx, r.Tenant.ID,
-		verification.Bucket{Scope: "pw-id", Value: kind + ":" + value, Limit: s.Limits.PerIdentifier},
-		verification.Bucket{Scope: "pw-ip", Value: r.IP, Limit: s.Limits.PerIP})
-	if err != nil {
-		return nil, Verified{}, limitErr(err, ErrTooManyAttempts)
-	}
 	u, err := s.Accounts.Find(ctx, r.Tenant.ID, kind, value)
 	if err != nil && !errors.Is(err, account.ErrNotFound) {
 		return nil, Verified{}, err
 	}
+	res, err := s.Limiter.Hit(ctx, r.Tenant.ID, s.passwordBuckets(r, kind, value, u)...)
+	quiet := errors.Is(err, verification.ErrQuietLimit)
+	if err != nil && !quiet {
+		return nil, Verified{}, limitErr(err, ErrTooManyAttempts)
+	}
 	hash := ""
-	if u != nil {
-		hash = u.PasswordHash
+	if u != nil && !quiet {
+		hash = u.PasswordHash // else the dummy hash: the same work, and a mismatch
 	}
 	if err := s.Hasher.Verify(ctx, hash, in.Password); err != nil {
 		if errors.Is(err, verification.ErrPasswordMismatch) {

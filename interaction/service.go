@@ -33,19 +33,6 @@ type Service struct {
 	Now        func() time.Time
 }
 
-// Limits bound failed attempts (ARCHITECTURE §9).
-type Limits struct {
-	PerIdentifier verification.Limit // failed passwords per identifier
-	PerIP         verification.Limit // failed passwords per client IP
-}
-
-// DefaultLimits: 5 failed passwords per identifier per 15 minutes, and a
-// coarser 50 per IP, enough for an office behind one NAT.
-var DefaultLimits = Limits{
-	PerIdentifier: verification.Limit{N: 5, Window: 15 * time.Minute},
-	PerIP:         verification.Limit{N: 50, Window: 15 * time.Minute},
-}
-
 // load reads an interaction and checks that it belongs to t.
 func (s *Service) load(ctx context.Context, t *tenant.Tenant, id string) (*Interaction, session.Doc, error) {
 	doc, err := s.Store.Get(ctx, s.Kind, id)
@@ -122,7 +109,7 @@ func (s *Service) mutateFrom(t *tenant.Tenant, ix *Interaction, loaded session.D
 		if err := fn(cur); err != nil {
 			return nil, err
 		}
-		return json.Marshal(cur)
+		return encode(cur)
 	}
 }
 
@@ -136,7 +123,8 @@ type StartInput struct {
 // Start begins an interaction, or restarts the one named by id (keeping its
 // id, so the cookie stays). It returns the id to set in the cookie. An
 // identifier or profile in the input is verified and applied before
-// anything is written.
+// anything is written. New interactions are limited per client address
+// (Limits.StartsPerIP).
 func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput) (string, error) {
 	t := r.Tenant
 	if in.Identifier != nil && (len(in.Identifier.Passkey) > 0 || in.Identifier.VerificationCode != "") && id != "" {
@@ -149,6 +137,14 @@ func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput
 			return "", err
 		}
 		return s.Renew(ctx, id)
+	}
+	// A new interaction is counted against the client's address before any
+	// work; one that turns out to be needed only because the cookie names
+	// none is counted at the end.
+	if id == "" {
+		if err := s.admitStart(ctx, r); err != nil {
+			return "", err
+		}
 	}
 	start := &Interaction{TenantID: t.ID, Event: in.Event, CreatedAt: s.Now().UTC()}
 	if in.Event == Register {
@@ -185,8 +181,11 @@ func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput
 		if !errors.Is(err, ErrNotFound) {
 			return "", err
 		}
+		if err := s.admitStart(ctx, r); err != nil {
+			return "", err
+		}
 	}
-	data, err := json.Marshal(fresh())
+	data, err := encode(fresh())
 	if err != nil {
 		return "", err
 	}

@@ -219,7 +219,9 @@ type Foyer struct {
 
 // startFoyer starts redis-server and foyer (dev mode, base domain
 // foyer.test, a random admin key) and stops both when t ends. env adds to or
-// overrides the FOYER_* environment.
+// overrides the FOYER_* environment: FOYER_TRUSTED_PROXIES=127.0.0.1, say,
+// makes the suite a trusted proxy, whose Client.ForwardedFor and
+// Client.Proto are believed.
 func startFoyer(t *testing.T, env map[string]string) *Foyer {
 	t.Helper()
 	return startFoyerOn(t, redistest.Start(t), env)
@@ -356,6 +358,7 @@ type Client struct {
 	Origin       string // Origin sent on state-changing requests; "" sends none
 	SecFetchSite string // Sec-Fetch-Site sent on every request; "" sends none
 	Proto        string // X-Forwarded-Proto; "" sends none
+	ForwardedFor string // X-Forwarded-For; "" sends none
 	Bearer       string // Authorization: Bearer; "" sends none
 
 	mu  sync.Mutex
@@ -450,6 +453,9 @@ func (c *Client) TryDo(method, path string, body any, opts ...Opt) (*Response, e
 	}
 	if c.Proto != "" {
 		req.Header.Set("X-Forwarded-Proto", c.Proto)
+	}
+	if c.ForwardedFor != "" {
+		req.Header.Set("X-Forwarded-For", c.ForwardedFor)
 	}
 	if c.Bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Bearer)

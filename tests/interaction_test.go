@@ -75,12 +75,12 @@ func TestInteractionCookieOnPlainHTTP(t *testing.T) {
 	require.Equal(t, []string{ixKey(ck.Value)}, f.scanKeys(t, "foyer:ix:*"))
 }
 
-// TestInteractionCookieBehindHTTPSProxy: behind a TLS-terminating proxy
-// (X-Forwarded-Proto: https) the cookie is __Host-foyer_ix with Secure, and
-// the plain-http name is neither set nor read.
+// TestInteractionCookieBehindHTTPSProxy: behind a trusted TLS-terminating
+// proxy (X-Forwarded-Proto: https) the cookie is __Host-foyer_ix with
+// Secure, and the plain-http name is neither set nor read.
 func TestInteractionCookieBehindHTTPSProxy(t *testing.T) {
 	t.Parallel()
-	f := startFoyer(t, nil)
+	f := startFoyer(t, map[string]string{"FOYER_TRUSTED_PROXIES": "127.0.0.1"})
 	c := f.Demo()
 	c.Proto = "https"
 	c.Origin = "https://localhost:" + strconv.Itoa(f.Port)
@@ -102,6 +102,24 @@ func TestInteractionCookieBehindHTTPSProxy(t *testing.T) {
 	plain := f.Demo()
 	plain.SetCookie("__Host-foyer_ix", ck.Value)
 	requireError(t, plain.Do(t, http.MethodGet, "/api/interaction", nil), http.StatusBadRequest, "session.not_found")
+}
+
+// TestForwardedProtoFromAnUntrustedPeer: X-Forwarded-Proto from a client
+// that is not a trusted proxy changes nothing: a plain-http dev origin keeps
+// the plain cookie name, which the browser there can store.
+func TestForwardedProtoFromAnUntrustedPeer(t *testing.T) {
+	t.Parallel()
+	for _, trusted := range []string{"", "10.0.0.0/8"} {
+		f := startFoyer(t, map[string]string{"FOYER_TRUSTED_PROXIES": trusted})
+		c := f.Demo()
+		c.Proto = "https"
+		r := c.Do(t, http.MethodPut, "/api/interaction", map[string]string{"event": "Register"})
+		require.Equal(t, http.StatusNoContent, r.Status, "body %s", r.Body)
+		require.Nil(t, r.Cookie("__Host-foyer_ix"), "trusted %q: Set-Cookie %q", trusted, r.Header.Values("Set-Cookie"))
+		ck := r.Cookie("foyer_ix")
+		require.NotNil(t, ck, "Set-Cookie %q", r.Header.Values("Set-Cookie"))
+		require.False(t, ck.Secure)
+	}
 }
 
 // TestInteractionRestartKeepsCookie: a second PUT /api/interaction with the

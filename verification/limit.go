@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -30,12 +31,21 @@ type Limit struct {
 	Window time.Duration
 }
 
-// Bucket is one counted thing: a scope ("pw-id", "pw-ip", ...) and a value
-// (an identifier, an IP) under a limit.
+// ErrQuietLimit says that a Quiet bucket is full while every other bucket
+// had room: the event was counted in those, and the caller must refuse it
+// in a way that looks like an ordinary failure.
+var ErrQuietLimit = errors.New("verification: quiet limit reached")
+
+// Bucket is one counted thing: a scope ("pw-ip", "pw-sub", ...) and a value
+// (an identifier, an address) under a limit.
 type Bucket struct {
 	Scope string
 	Value string
 	Limit Limit
+	// Quiet buckets are keyed on something the client must not learn (that
+	// an identifier belongs to an account, say): when one is full, Hit
+	// answers ErrQuietLimit rather than a *LimitError with Retry-After.
+	Quiet bool
 }
 
 // key hashes the value: it may be an email address or a phone number, and
@@ -82,9 +92,12 @@ type Reservation struct {
 }
 
 // Hit counts one event in every bucket, in one round trip, and answers a
-// *LimitError when any bucket was already full (its event is then taken
-// back from the others). Count before doing the guarded work, so that
-// concurrent attempts are bounded too.
+// *LimitError when any bucket that is not Quiet was already full (its event
+// is then taken back from the others). Otherwise, when a Quiet bucket was
+// full, it answers the reservation and ErrQuietLimit: the event stays
+// counted in the other buckets, as the failure the caller will pretend it
+// was. Count before doing the guarded work, so that concurrent attempts
+// are bounded too.
 func (l *Limiter) Hit(ctx context.Context, tenantID string, buckets ...Bucket) (Reservation, error) {
 	r := Reservation{keys: make([]string, len(buckets)), member: NewToken()}
 	waits, err := l.eval(ctx, tenantID, buckets, r.member, r.keys)
@@ -92,14 +105,39 @@ func (l *Limiter) Hit(ctx context.Context, tenantID string, buckets ...Bucket) (
 		return Reservation{}, err
 	}
 	var wait int64
-	for _, w := range waits {
+	quiet := false
+	for i, w := range waits {
+		if buckets[i].Quiet {
+			quiet = quiet || w > 0
+			continue
+		}
 		wait = max(wait, w)
 	}
 	if wait > 0 {
 		l.Release(ctx, r)
 		return Reservation{}, &LimitError{RetryAfter: time.Duration(wait) * time.Millisecond}
 	}
+	if quiet {
+		return r, ErrQuietLimit
+	}
 	return r, nil
+}
+
+// AddressKey is the value under which a client address is counted: an
+// IPv4 address as it is, an IPv6 address by its /64, the block one
+// subscriber usually holds whole (counting single IPv6 addresses would give
+// one client 2^64 buckets).
+func AddressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
 }
 
 // Release takes back an event counted by Hit (after a success, which should

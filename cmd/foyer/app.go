@@ -24,6 +24,9 @@ type deps struct {
 	rdb redis.UniversalClient
 	log *slog.Logger
 	now func() time.Time
+	// ephemeral holds interactions and rate-limit counters, which may be
+	// evicted (FOYER_EPHEMERAL_REDIS_URL); nil means rdb.
+	ephemeral redis.UniversalClient
 	// hasher is shared by every tenant: its concurrency limit is per process.
 	hasher *verification.Hasher
 	key    []byte // FOYER_SECRET_KEY
@@ -54,6 +57,10 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		httpx.MapIs(session.ErrNotFound, interaction.ErrNotFound),
 		httpx.MapIs(account.ErrNotFound, interaction.ErrUserNotExist),
 	}
+	proxies, err := httpx.ParseProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("FOYER_TRUSTED_PROXIES: %w", err)
+	}
 	app := fiber.New(fiber.Config{
 		Immutable:             true, // values kept from a request must not change under us
 		ErrorHandler:          httpx.ErrorHandler(d.log, mappings...),
@@ -67,19 +74,42 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		// a bad one with a bare 400; every API here takes JSON and answers
 		// anything else with 415.
 		DisablePreParseMultipartForm: true,
+
+		// Fiber's c.IP() with a ProxyHeader takes the left-most
+		// X-Forwarded-For entry, which the client writes, and c.Protocol()
+		// believes X-Forwarded-Proto from anyone unless proxies are checked.
+		// Trusting no proxy here makes both report the connection;
+		// httpx.ClientInfo is the one place that reads forwarding headers.
+		EnableTrustedProxyCheck: true,
 	})
 	// First of all: refuse ambiguous framing (and close the connection)
-	// before anything reads the request, and mark every answer nosniff.
-	app.Use(httpx.SecurityHeaders(!cfg.Dev), httpx.StrictFraming())
+	// before anything reads the request. The error handler marks its own
+	// answers nosniff.
+	app.Use(httpx.StrictFraming())
 	// A panicking handler answers 500 through the ErrorHandler instead of
 	// taking the process down.
 	app.Use(recover.New())
+	// The client's address and scheme, then the headers that depend on the
+	// scheme (HSTS only over https, as a trusted proxy reports it).
+	app.Use(httpx.ClientInfo(proxies, d.log), httpx.SecurityHeaders(!cfg.Dev))
 	binder := httpx.NewBinder()
 	tenants := tenant.NewStore(d.rdb, d.now)
 	resolver := tenant.NewResolver(tenants, cfg.TenantCache, cfg.Dev, d.now)
-	store, err := session.NewPipelinedStore(d.rdb)
+	if d.ephemeral == nil {
+		d.ephemeral = d.rdb
+	}
+	// Interactions live in the Redis that may evict; login sessions do not,
+	// since a password reset ends every session it finds in the user's
+	// session index, which must not vanish before the sessions do.
+	ixStore, err := session.NewPipelinedStore(d.ephemeral)
 	if err != nil {
 		return nil, fmt.Errorf("redis autopipeline: %w", err)
+	}
+	loginStore := ixStore
+	if d.ephemeral != d.rdb {
+		if loginStore, err = session.NewPipelinedStore(d.rdb); err != nil {
+			return nil, fmt.Errorf("redis autopipeline: %w", err)
+		}
 	}
 	box, err := verification.NewSecretBox(d.key)
 	if err != nil {
@@ -90,7 +120,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	app.Get("/readyz", func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(c.UserContext(), 500*time.Millisecond)
 		defer cancel()
-		if err := d.rdb.Ping(ctx).Err(); err != nil {
+		if err := ready(ctx, d.rdb, d.ephemeral); err != nil {
 			return httpx.ErrUnavailable.WithCause(err)
 		}
 		return c.SendString("ok")
@@ -109,9 +139,9 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	}
 	ix := &interaction.Handler{
 		Service: &interaction.Service{
-			Store:      store,
+			Store:      ixStore,
 			Kind:       session.Kind{Prefix: "ix", TTL: cfg.IxTTL},
-			Logins:     &session.Logins{Store: store, Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute, Now: d.now},
+			Logins:     &session.Logins{Store: loginStore, Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute, Now: d.now},
 			Accounts:   account.NewStore(d.rdb, d.now),
 			Hasher:     d.hasher,
 			WebAuthn:   verification.NewWebAuthn(),
@@ -119,7 +149,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 			Senders:    senders(cfg.Dev, d.log),
 			CodeKey:    d.key,
 			SendLimits: interaction.DefaultSendLimits,
-			Limiter:    verification.NewLimiter(d.rdb, d.now),
+			Limiter:    verification.NewLimiter(d.ephemeral, d.now),
 			Limits:     interaction.DefaultLimits,
 			Now:        d.now,
 		},
@@ -131,6 +161,25 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	// Last: 404, or 405 with Allow for a path served for other methods.
 	app.Use(httpx.NotFound(app.GetRoutes(true)))
 	return app, nil
+}
+
+// readyKey is the key /readyz writes.
+const readyKey = "foyer:readyz"
+
+// ready writes a short-lived key to each Redis: one that answers PING may
+// still refuse every write (out of memory under maxmemory with noeviction,
+// MISCONF after a failed save, a read-only replica, too few replicas), and
+// then Foyer can serve nothing. In a Cluster the key lives on one node.
+func ready(ctx context.Context, rdbs ...redis.UniversalClient) error {
+	for i, rdb := range rdbs {
+		if i > 0 && rdb == rdbs[0] {
+			continue
+		}
+		if err := rdb.Set(ctx, readyKey, "1", 2*time.Second).Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // senders picks a tenant's connector for one-time codes. Connectors are

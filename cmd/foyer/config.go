@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/foyer-auth/foyer/verification"
 )
 
@@ -30,6 +31,13 @@ type config struct {
 	// SecretKey (32 bytes, base64 or hex) seals TOTP secrets and keys the
 	// hashes of one-time codes. Dev mode makes a random one per run.
 	SecretKey string
+	// EphemeralRedisURL, when set, is a second Redis for interactions and
+	// rate-limit counters: keys with a lifetime, which it may evict.
+	EphemeralRedisURL string
+	// TrustedProxies (CIDRs or addresses, comma-separated) are the peers
+	// whose X-Forwarded-For, Forwarded and X-Forwarded-Proto are believed;
+	// empty trusts nobody, in dev mode too.
+	TrustedProxies string
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -54,6 +62,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", env("FOYER_ADDR", "127.0.0.1:3001"), "listen address (FOYER_ADDR)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", env("FOYER_REDIS_URL", ""), "redis:// or rediss:// URL, or host:port,host:port for a Redis Cluster; empty: embedded in-memory store (FOYER_REDIS_URL)")
+	fs.StringVar(&cfg.EphemeralRedisURL, "ephemeral-redis-url", env("FOYER_EPHEMERAL_REDIS_URL", ""), "a second Redis (URL or cluster seeds) for interactions and rate-limit counters, which may evict; empty keeps them in FOYER_REDIS_URL (FOYER_EPHEMERAL_REDIS_URL)")
 	fs.StringVar(&cfg.BaseDomain, "base-domain", env("FOYER_BASE_DOMAIN", ""), "tenants live on <slug>.<base domain> (FOYER_BASE_DOMAIN)")
 	fs.StringVar(&cfg.AdminKey, "admin-key", env("FOYER_ADMIN_KEY", ""), "bearer key of the admin API; empty disables it (FOYER_ADMIN_KEY)")
 	fs.BoolVar(&cfg.Dev, "dev", devEnv == "1" || devEnv == "true", "dev mode: demo tenant on localhost, plain-http cookies (FOYER_DEV)")
@@ -63,6 +72,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&cfg.SessionIdle, "session-idle", dur("FOYER_SESSION_IDLE", "24h"), "login session idle timeout (FOYER_SESSION_IDLE)")
 	fs.DurationVar(&cfg.SessionAbsolute, "session-absolute", dur("FOYER_SESSION_ABSOLUTE", "336h"), "login session absolute timeout (FOYER_SESSION_ABSOLUTE)")
 	fs.StringVar(&cfg.SecretKey, "secret-key", env("FOYER_SECRET_KEY", ""), "32-byte server key, base64 or hex, sealing TOTP secrets (FOYER_SECRET_KEY)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("FOYER_TRUSTED_PROXIES", ""), "comma-separated CIDRs or addresses of proxies whose X-Forwarded-For, Forwarded and X-Forwarded-Proto are believed; empty trusts nobody (FOYER_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -90,6 +100,13 @@ func (c config) validate() []string {
 			p = append(p, "FOYER_REDIS_URL: "+err.Error())
 		}
 	}
+	if c.EphemeralRedisURL != "" {
+		if c.RedisURL == "" {
+			p = append(p, "FOYER_EPHEMERAL_REDIS_URL: needs FOYER_REDIS_URL")
+		} else if _, err := redisOptions(c.EphemeralRedisURL); err != nil {
+			p = append(p, "FOYER_EPHEMERAL_REDIS_URL: "+err.Error())
+		}
+	}
 	if c.BaseDomain != "" && (strings.ContainsAny(c.BaseDomain, ":/ ") || strings.HasPrefix(c.BaseDomain, ".")) {
 		p = append(p, fmt.Sprintf("FOYER_BASE_DOMAIN %q: want a domain name such as example.app", c.BaseDomain))
 	}
@@ -110,6 +127,9 @@ func (c config) validate() []string {
 		}
 	} else if !c.Dev && c.RedisURL != "" {
 		p = append(p, "FOYER_SECRET_KEY: required outside dev mode")
+	}
+	if _, err := httpx.ParseProxies(c.TrustedProxies); err != nil {
+		p = append(p, "FOYER_TRUSTED_PROXIES: "+err.Error())
 	}
 	if c.AdminKey != "" && len(c.AdminKey) < 32 {
 		p = append(p, "FOYER_ADMIN_KEY: want at least 32 characters")

@@ -62,6 +62,12 @@ func TestConfigProblems(t *testing.T) {
 		{"bad base domain", map[string]string{"FOYER_BASE_DOMAIN": "https://auth.example"}, "FOYER_BASE_DOMAIN"},
 		{"base domain required with redis", map[string]string{"FOYER_REDIS_URL": "redis://127.0.0.1:6379"}, "FOYER_BASE_DOMAIN: required"},
 		{"dev mode needs no base domain", map[string]string{"FOYER_REDIS_URL": "redis://127.0.0.1:6379", "FOYER_DEV": "1"}, ""},
+		{"ephemeral redis", map[string]string{"FOYER_REDIS_URL": "redis://a:1", "FOYER_EPHEMERAL_REDIS_URL": "redis://b:2", "FOYER_DEV": "1"}, ""},
+		{"ephemeral redis alone", map[string]string{"FOYER_EPHEMERAL_REDIS_URL": "redis://b:2"}, "FOYER_EPHEMERAL_REDIS_URL: needs FOYER_REDIS_URL"},
+		{"bad ephemeral redis url", map[string]string{"FOYER_REDIS_URL": "redis://a:1", "FOYER_EPHEMERAL_REDIS_URL": "ftp://b:2", "FOYER_DEV": "1"}, "FOYER_EPHEMERAL_REDIS_URL"},
+		{"trusted proxies", map[string]string{"FOYER_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,::1"}, ""},
+		{"trusted proxy not an address", map[string]string{"FOYER_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"}, "FOYER_TRUSTED_PROXIES"},
+		{"trusted proxy bad prefix", map[string]string{"FOYER_TRUSTED_PROXIES": "10.0.0.0/40"}, "FOYER_TRUSTED_PROXIES"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,6 +91,7 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, time.Hour, cfg.IxTTL)
 	require.Equal(t, 5*time.Second, cfg.ReqTimeout)
 	require.Equal(t, 10*time.Second, cfg.TenantCache)
+	require.Empty(t, cfg.TrustedProxies, "nobody is trusted unless configured, dev mode too")
 }
 
 func TestConfigFlagsOverrideEnv(t *testing.T) {
@@ -98,6 +105,7 @@ func TestConfigFlagsOverrideEnv(t *testing.T) {
 		"FOYER_REQUEST_TIMEOUT": "3s",
 		"FOYER_TENANT_CACHE":    "1s",
 		"FOYER_SECRET_KEY":      strings.Repeat("ab", 32),
+		"FOYER_TRUSTED_PROXIES": "10.0.0.0/8",
 	})
 	cfg, err := parseConfig([]string{
 		"--addr", "127.0.0.1:9999",
@@ -108,6 +116,7 @@ func TestConfigFlagsOverrideEnv(t *testing.T) {
 		"--interaction-ttl=2h",
 		"--request-timeout", "7s",
 		"--tenant-cache", "1m",
+		"--trusted-proxies", "192.0.2.1",
 	}, e, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:9999", cfg.Addr)
@@ -118,6 +127,7 @@ func TestConfigFlagsOverrideEnv(t *testing.T) {
 	require.Equal(t, 2*time.Hour, cfg.IxTTL)
 	require.Equal(t, 7*time.Second, cfg.ReqTimeout)
 	require.Equal(t, time.Minute, cfg.TenantCache)
+	require.Equal(t, "192.0.2.1", cfg.TrustedProxies)
 
 	// And without flags the environment is used.
 	cfg, err = parseConfig(nil, e, io.Discard)
@@ -128,6 +138,7 @@ func TestConfigFlagsOverrideEnv(t *testing.T) {
 	require.Equal(t, 30*time.Minute, cfg.IxTTL)
 	require.Equal(t, 3*time.Second, cfg.ReqTimeout)
 	require.Equal(t, time.Second, cfg.TenantCache)
+	require.Equal(t, "10.0.0.0/8", cfg.TrustedProxies)
 }
 
 func TestConfigUnknownFlag(t *testing.T) {

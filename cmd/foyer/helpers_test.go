@@ -61,6 +61,9 @@ func startFoyer(t *testing.T, vars map[string]string) *server {
 	}
 	go func() { s.done <- run(ctx, nil, func(k string) string { return e[k] }, s.stderr) }()
 	t.Cleanup(func() {
+		// An idle keep-alive connection would hold a graceful shutdown
+		// until its timeout.
+		s.client.CloseIdleConnections()
 		err, ok := s.stop(t)
 		if ok {
 			require.NoError(t, err, "run returned an error at shutdown; stderr:\n%s", s.stderr.String())

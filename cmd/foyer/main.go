@@ -42,6 +42,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	defer closeRedis()
+	ephemeral := rdb
+	if cfg.EphemeralRedisURL != "" {
+		eph, closeEph, err := openRedis(ctx, cfg.EphemeralRedisURL)
+		if err != nil {
+			return err
+		}
+		defer closeEph()
+		ephemeral = eph
+	}
 	if cfg.RedisURL == "" {
 		log.Warn("no FOYER_REDIS_URL: using the embedded in-memory store; data lives in memory only and is lost when Foyer stops (dev mode)")
 	}
@@ -56,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	app, err := newApp(cfg, deps{rdb: rdb, log: log, now: now, key: key,
+	app, err := newApp(cfg, deps{rdb: rdb, ephemeral: ephemeral, log: log, now: now, key: key,
 		hasher: verification.NewHasher(verification.OWASPParams, runtime.GOMAXPROCS(0))})
 	if err != nil {
 		return err

@@ -9,6 +9,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/foyer-auth/foyer/internal/breaker"
 )
 
 // Timeouts are short so that a Redis outage turns into a fast 503 rather
@@ -16,6 +18,9 @@ import (
 const (
 	redisDialTimeout = 300 * time.Millisecond
 	redisIOTimeout   = 400 * time.Millisecond
+	// redisOpTimeout bounds one command or pipeline, all steps included
+	// (see breaker.Deadline).
+	redisOpTimeout = 400 * time.Millisecond
 )
 
 // redisOptions turns FOYER_REDIS_URL into client options: a redis:// or
@@ -58,13 +63,43 @@ func openRedis(ctx context.Context, url string) (redis.UniversalClient, func(), 
 			return nil, nil, fmt.Errorf("start embedded store: %w", err)
 		}
 		o, _ := redisOptions("redis://" + mr.Addr())
-		rdb := redis.NewUniversalClient(o)
+		rdb := newRedisClient(o)
 		return rdb, func() { _ = rdb.Close(); mr.Close() }, nil
 	}
 	o, err := redisOptions(url)
 	if err != nil {
 		return nil, nil, err
 	}
-	rdb := redis.NewUniversalClient(o)
+	rdb := newRedisClient(o)
 	return rdb, func() { _ = rdb.Close() }, nil
+}
+
+// After a Redis timeout a circuit breaker refuses commands for
+// redisCooldown, then admits them for redisProbe, in turn, until Redis
+// answers (see package breaker). While Redis hangs, about one request in
+// twelve waits out a timeout; the others fail at once.
+const (
+	redisCooldown = 200 * time.Millisecond
+	redisProbe    = 20 * time.Millisecond
+)
+
+// newRedisClient is redis.NewUniversalClient with a circuit breaker on each
+// node's client, so that while a node hangs its commands fail at once
+// instead of each waiting out a timeout.
+func newRedisClient(o *redis.UniversalOptions) redis.UniversalClient {
+	if len(o.Addrs) > 1 || o.IsClusterMode {
+		co := o.Cluster()
+		co.NewClient = newNodeClient
+		return redis.NewClusterClient(co)
+	}
+	return newNodeClient(o.Simple())
+}
+
+// newNodeClient is the client of one Redis node: a Breaker remembers that
+// it hangs, and a Deadline bounds each command and pipeline as a whole.
+func newNodeClient(o *redis.Options) *redis.Client {
+	o.Limiter = breaker.New(redisCooldown, redisProbe, time.Now)
+	c := redis.NewClient(o)
+	c.AddHook(breaker.Deadline(redisOpTimeout))
+	return c
 }

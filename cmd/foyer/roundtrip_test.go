@@ -131,6 +131,10 @@ func TestRoundTripsPerCall(t *testing.T) {
 			require.Positive(t, rtt)
 		})
 	}
+	// A new interaction: the per-address limit, then the create.
+	status, rtt, _ := h.call(t, http.MethodPut, "/api/interaction", `{"event":"SignIn"}`, "")
+	require.Equal(t, http.StatusNoContent, status)
+	require.LessOrEqual(t, rtt, int64(2), "Redis round trips")
 }
 
 // BenchmarkInteraction measures the interaction read and update paths end

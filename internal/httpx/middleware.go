@@ -101,7 +101,7 @@ func BodyLimit(n int) fiber.Handler {
 func SecurityHeaders(hsts bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-		if hsts && c.Protocol() == "https" {
+		if hsts && Scheme(c) == "https" {
 			c.Set(fiber.HeaderStrictTransportSecurity, "max-age=31536000")
 		}
 		return c.Next()

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -77,6 +78,7 @@ func (s *Server) Stop() {
 		return
 	}
 	_ = s.cmd.Process.Signal(os.Interrupt)
+	_ = s.cmd.Process.Signal(syscall.SIGCONT) // a paused server handles no signal but these two
 	select {
 	case <-s.waitDone:
 	case <-time.After(5 * time.Second):
@@ -96,6 +98,21 @@ func (s *Server) Kill() {
 	_ = s.cmd.Process.Kill()
 	<-s.waitDone
 	s.cmd = nil
+}
+
+// Pause stops the server with SIGSTOP: it keeps its sockets and accepts
+// connections (the kernel does), but answers nothing, as a hung Redis would.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP) }
+
+// Resume continues a paused server (SIGCONT).
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig os.Signal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		_ = s.cmd.Process.Signal(sig)
+	}
 }
 
 // Restart starts the server again on the same port and data directory.

@@ -1,0 +1,76 @@
+package breaker
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Deadline is a go-redis hook that gives every command and pipeline at
+// most its duration, everything included: the wait for a pooled
+// connection, dialling and the handshake of a new one, retries, writing and
+// reading. go-redis's own timeouts bound each of these steps separately, so
+// in a hang they add up; and the autopipeliner runs its batches on a
+// background context that no request deadline reaches. With a deadline on
+// the whole, a batch that hangs holds the requests queued behind it for at
+// most this long, and its timeout opens the Breaker for the ones after.
+//
+// A command that runs out of this deadline fails with ErrTimeout, not
+// context.DeadlineExceeded, which would mean that the caller's own
+// deadline had passed.
+type Deadline time.Duration
+
+// ErrTimeout is the error of a command or pipeline that Redis did not
+// answer within its Deadline. It is a net.Error whose Timeout is true.
+var ErrTimeout error = timeoutError{}
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "redis: no answer within the deadline" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+var _ redis.Hook = Deadline(0)
+
+// DialHook leaves dialling alone: it runs inside a command, which is bounded.
+func (d Deadline) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+// ProcessHook bounds one command.
+func (d Deadline) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(parent context.Context, cmd redis.Cmder) error {
+		ctx, cancel := context.WithTimeout(parent, time.Duration(d))
+		defer cancel()
+		err := next(ctx, cmd)
+		if expired(parent, err) {
+			cmd.SetErr(ErrTimeout)
+			return ErrTimeout
+		}
+		return err
+	}
+}
+
+// ProcessPipelineHook bounds one pipeline (an autopipelined batch too).
+func (d Deadline) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(parent context.Context, cmds []redis.Cmder) error {
+		ctx, cancel := context.WithTimeout(parent, time.Duration(d))
+		defer cancel()
+		err := next(ctx, cmds)
+		for _, cmd := range cmds {
+			if expired(parent, cmd.Err()) {
+				cmd.SetErr(ErrTimeout)
+			}
+		}
+		if expired(parent, err) {
+			return ErrTimeout
+		}
+		return err
+	}
+}
+
+// expired reports whether err is this hook's deadline passing, rather than
+// the caller's.
+func expired(parent context.Context, err error) bool {
+	return err != nil && errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil
+}

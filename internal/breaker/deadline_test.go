@@ -1,0 +1,50 @@
+package breaker_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/foyer-auth/foyer/internal/breaker"
+	"github.com/foyer-auth/foyer/internal/redistest"
+)
+
+// TestDeadlineBoundsAHungRedis: against a stopped redis-server, a command
+// and a pipeline end with ErrTimeout after the hook's deadline, although
+// go-redis's own timeouts would allow longer; a caller whose own deadline
+// comes first sees context.DeadlineExceeded.
+func TestDeadlineBoundsAHungRedis(t *testing.T) {
+	rs := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr, ReadTimeout: 3 * time.Second,
+		WriteTimeout: 3 * time.Second, ContextTimeoutEnabled: true, MaxRetries: 2})
+	t.Cleanup(func() { _ = rdb.Close() })
+	rdb.AddHook(breaker.Deadline(150 * time.Millisecond))
+	require.NoError(t, rdb.Ping(t.Context()).Err())
+
+	rs.Pause()
+	t.Cleanup(rs.Resume)
+
+	start := time.Now()
+	err := rdb.Get(t.Context(), "k").Err()
+	require.ErrorIs(t, err, breaker.ErrTimeout)
+	require.Less(t, time.Since(start), time.Second)
+
+	start = time.Now()
+	_, err = rdb.Pipelined(t.Context(), func(p redis.Pipeliner) error {
+		p.Get(t.Context(), "a")
+		p.Get(t.Context(), "b")
+		return nil
+	})
+	require.ErrorIs(t, err, breaker.ErrTimeout)
+	require.Less(t, time.Since(start), time.Second)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, rdb.Get(ctx, "k").Err(), context.DeadlineExceeded)
+
+	rs.Resume()
+	require.Eventually(t, func() bool { return rdb.Ping(t.Context()).Err() == nil }, 5*time.Second, 20*time.Millisecond)
+}
