@@ -220,12 +220,13 @@ func TestInteractionHoldsBoundedProofs(t *testing.T) {
 	f := startFoyer(t, nil)
 	signUp(t, f.Demo(), "ivy", "", strongPassword)
 	c := f.Demo()
-	id := start(t, c, "SignIn")
+	start(t, c, "SignIn")
 	for range 20 {
 		r := identify(t, c, map[string]any{"username": "ivy", "password": strongPassword})
 		require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
 	}
-	vals, err := f.Redis.HGetAll(t.Context(), ixKey(id)).Result()
+	// Each identification moved the interaction to a new id.
+	vals, err := f.Redis.HGetAll(t.Context(), ixKey(c.Cookie(ixCookie))).Result()
 	require.NoError(t, err)
 	var doc struct {
 		Verified []map[string]any `json:"verified"`

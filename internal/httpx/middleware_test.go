@@ -106,7 +106,10 @@ func TestSecurityHeaders(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			app, _ := newApp(t)
-			app.Use(httpx.SecurityHeaders(tt.hsts))
+			// The scheme a proxy reports counts only from a trusted proxy.
+			trusted, err := httpx.ParseProxies("0.0.0.0/0,::/0")
+			require.NoError(t, err)
+			app.Use(httpx.ClientInfo(trusted, nil), httpx.SecurityHeaders(tt.hsts))
 			app.Get("/x", func(c *fiber.Ctx) error {
 				if !tt.handlerOK {
 					return httpx.ErrCrossSite
