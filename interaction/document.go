@@ -56,6 +56,9 @@ type Interaction struct {
 	PendingBackupCodes []string `json:"pendingBackupCodes,omitempty"`
 	// MFASkipped records that the user skipped optional MFA binding.
 	MFASkipped bool `json:"mfaSkipped,omitempty"`
+	// AuthRequestID is the OpenID Connect authorization request this
+	// interaction signs in for ("" when started by the API alone).
+	AuthRequestID string `json:"authRequest,omitempty"`
 }
 
 // Subject is the WebAuthn user of the interaction.

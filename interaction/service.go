@@ -31,6 +31,8 @@ type Service struct {
 	Limiter    *verification.Limiter
 	Limits     Limits
 	Now        func() time.Time
+	// Finisher completes the authorization request an interaction serves.
+	Finisher AuthFinisher
 }
 
 // Limits bound failed attempts (ARCHITECTURE §9).
@@ -154,7 +156,9 @@ func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput
 	fresh := func() *Interaction { cp := *start; return &cp }
 	if id != "" {
 		err := s.update(ctx, t, id, func(ix *Interaction) error {
+			req := ix.AuthRequestID // a restart still signs in for the same request
 			*ix = *fresh()
+			ix.AuthRequestID = req
 			return nil
 		})
 		if err == nil {

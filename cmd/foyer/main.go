@@ -66,6 +66,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	log.Info("foyer listening", "addr", ln.Addr().String(), "dev", cfg.Dev)
+	if cfg.Dev {
+		if err := ensureDemoApp(ctx, rdb, ln.Addr(), log); err != nil {
+			_ = ln.Close()
+			return err
+		}
+	}
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 	select {
