@@ -53,7 +53,9 @@ func oidcTenant(t *testing.T, f *Foyer, slug string, settings map[string]any) (s
 }
 
 // hostOf is the Host of a tenant: <slug>.foyer.test:<port>.
-func (f *Foyer) hostOf(slug string) string { return slug + "." + baseDomain + ":" + strconv.Itoa(f.Port) }
+func (f *Foyer) hostOf(slug string) string {
+	return slug + "." + baseDomain + ":" + strconv.Itoa(f.Port)
+}
 
 // oidcHTTP is the HTTP client a relying party uses: every response is
 // validated against openapi.yaml, every host dials this Foyer, redirects
