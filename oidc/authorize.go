@@ -40,6 +40,7 @@ func (p *Provider) authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthR
 		return nil, &oidc.Error{ErrorType: "request_uri_not_supported", Description: "request_uri is not supported"}
 	}
 	if req.ResponseMode != "" && req.ResponseMode != oidc.ResponseModeQuery {
+		req.ResponseMode = oidc.ResponseModeQuery // the error goes back the one way Foyer answers
 		return nil, oidc.ErrInvalidRequest().WithDescription("response_mode must be query")
 	}
 	if err := checkPKCE(app, req); err != nil {
