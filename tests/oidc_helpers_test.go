@@ -150,9 +150,13 @@ func (r *rp) errorAt(t *testing.T, resp *Response, fl flow, code string) {
 	t.Helper()
 	u := location(t, resp)
 	require.Equal(t, r.cfg.RedirectURL, u.Scheme+"://"+u.Host+u.Path, "error redirected to the client's redirect_uri")
-	require.Equal(t, code, u.Query().Get("error"), "error_description %q", u.Query().Get("error_description"))
-	require.Equal(t, fl.state, u.Query().Get("state"))
-	require.Empty(t, u.Query().Get("code"))
+	q := u.Query()
+	if u.Fragment != "" { // an implicit response_type's default response mode
+		q, _ = url.ParseQuery(u.Fragment)
+	}
+	require.Equal(t, code, q.Get("error"), "error_description %q", q.Get("error_description"))
+	require.Equal(t, fl.state, q.Get("state"))
+	require.Empty(t, q.Get("code"))
 }
 
 // toSignIn checks /auth sent the browser to the sign-in page with a fresh
