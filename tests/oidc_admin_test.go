@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -188,8 +189,10 @@ func TestOIDCDemoClient(t *testing.T) {
 	t.Parallel()
 	f := startFoyer(t, nil)
 	port := strconv.Itoa(f.Port)
-	require.Contains(t, f.Log(), "client_id=demo")
-	require.Contains(t, f.Log(), "redirect_uri=http://localhost:"+port+"/demo/callback")
+	// The line is written before Foyer serves; the log pipe may lag a little.
+	require.Eventually(t, func() bool {
+		return strings.Contains(f.Log(), "client_id=demo redirect_uri=http://localhost:"+port+"/demo/callback")
+	}, 5*time.Second, 10*time.Millisecond, "log:\n%s", f.Log())
 	demoID := tenantID(t, f, "demo")
 	var demo appBody
 	f.Admin().Do(t, http.MethodGet, "/api/admin/tenants/"+demoID+"/applications/demo", nil).JSON(t, &demo)
