@@ -198,3 +198,51 @@ func TestOIDCInteractionWithoutRequest(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status)
 	require.JSONEq(t, `{"redirectTo":"/"}`, string(r.Body))
 }
+
+// TestOIDCCallbackBoundToBrowser: the callback URL submit answers gives a
+// code only to the browser holding the login session that finished the
+// request; another browser is sent to the client with login_required.
+func TestOIDCCallbackBoundToBrowser(t *testing.T) {
+	t.Parallel()
+	f := startFoyer(t, nil)
+	tid, _ := oidcTenant(t, f, "acme", nil)
+	signUp(t, tenantBrowser(f, "acme"), "ada", "", strongPassword)
+	r := newRP(t, f, f.hostOf("acme"), spaApp(t, f, tid), tenantBrowser(f, "acme"))
+	fl := newFlow(t)
+	toSignIn(t, r.authorize(t, fl), "/sign-in")
+	require.Equal(t, http.StatusNoContent, r.browser.Do(t, http.MethodPut, "/api/interaction", map[string]any{
+		"event": "SignIn", "identifier": map[string]any{"username": "ada", "password": strongPassword}}).Status)
+	cb := submitForCallback(t, r.browser, r.issuer)
+
+	r.errorAt(t, follow(t, tenantBrowser(f, "acme"), cb), fl, "login_required")
+	r.exchange(t, r.codeAt(t, location(t, follow(t, r.browser, cb)), fl), fl)
+	// An id nobody issued is answered here, not redirected.
+	resp := r.browser.Do(t, http.MethodGet, "/oidc/auth/callback?id=nope", nil)
+	require.Equal(t, http.StatusBadRequest, resp.Status)
+	require.Empty(t, resp.Header.Get("Location"))
+}
+
+// TestOIDCAuthRequestExpired: when the authorization request expired while
+// the user signed in, submit still signs the user in and answers the
+// tenant's default page; the app's next request is answered by the session.
+func TestOIDCAuthRequestExpired(t *testing.T) {
+	t.Parallel()
+	f := startFoyer(t, nil)
+	tid, _ := oidcTenant(t, f, "acme", nil)
+	signUp(t, tenantBrowser(f, "acme"), "ada", "", strongPassword)
+	r := newRP(t, f, f.hostOf("acme"), spaApp(t, f, tid), tenantBrowser(f, "acme"))
+	toSignIn(t, r.authorize(t, newFlow(t)), "/sign-in")
+	reqs := f.scanKeys(t, "foyer:t:{"+tid+"}:oidc:areq:*")
+	require.Len(t, reqs, 1)
+	ttl := f.Redis.PTTL(t.Context(), reqs[0]).Val()
+	require.Greater(t, ttl, 59*time.Minute, "the request lives as long as the interaction")
+	require.NoError(t, f.Redis.Del(t.Context(), reqs[0]).Err())
+
+	require.Equal(t, http.StatusNoContent, r.browser.Do(t, http.MethodPut, "/api/interaction", map[string]any{
+		"event": "SignIn", "identifier": map[string]any{"username": "ada", "password": strongPassword}}).Status)
+	resp := r.browser.Do(t, http.MethodPost, "/api/interaction/submit", nil)
+	require.Equal(t, http.StatusOK, resp.Status, "%s", resp.Body)
+	require.JSONEq(t, `{"redirectTo":"/"}`, string(resp.Body))
+	fl := newFlow(t)
+	r.exchange(t, r.codeAt(t, location(t, r.authorize(t, fl)), fl), fl)
+}
