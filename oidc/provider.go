@@ -5,7 +5,6 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -29,7 +28,6 @@ type Provider struct {
 	accounts     *account.Store
 	interactions *interaction.Service
 	now          func() time.Time
-	log          *slog.Logger
 
 	op      *op.Provider
 	handler http.Handler // the library's router, our server behind it
@@ -47,7 +45,6 @@ type Deps struct {
 	// Foyer's tokens never use) is derived from it.
 	SecretKey []byte
 	Now       func() time.Time
-	Log       *slog.Logger
 }
 
 // endpoints are the paths under the issuer (discovery is the library's
@@ -69,7 +66,7 @@ func New(cfg Config, d Deps) (*Provider, error) {
 		return nil, fmt.Errorf("oidc: redis autopipeline: %w", err)
 	}
 	p := &Provider{cfg: cfg, rdb: d.Redis, hot: hot, apps: d.Applications, keys: d.Keys, logins: d.Logins,
-		accounts: d.Accounts, interactions: d.Interactions, now: d.Now, log: d.Log}
+		accounts: d.Accounts, interactions: d.Interactions, now: d.Now}
 	// The library encrypts its own opaque codes and tokens with this key;
 	// Foyer mints its own (random codes, JWTs), so it is only ever a
 	// derived, separate key, never FOYER_SECRET_KEY itself.

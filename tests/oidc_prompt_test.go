@@ -19,7 +19,10 @@ func param(k, v string) oauth2.AuthCodeOption { return oauth2.SetAuthURLParam(k,
 // oidcc-ensure-request-with-unknown-parameter-succeeds,
 // oidcc-ensure-request-with-acr-values-succeeds, oidcc-display-page,
 // oidcc-ensure-request-without-nonce-succeeds-for-code-flow,
-// oidcc-ensure-post-request-succeeds, oidcc-scope-*); prompt=login and
+// oidcc-ensure-post-request-succeeds, oidcc-claims-essential (the claims
+// parameter is ignored), oidcc-scope-profile, -email, -phone, -address (no
+// address is held, the request still succeeds), -all,
+// oidcc-ensure-other-scope-order-succeeds); prompt=login and
 // max_age force a new sign-in (oidcc-prompt-login, oidcc-max-age-1);
 // prompt=none without a session is login_required
 // (oidcc-prompt-none-not-logged-in); request objects are refused cleanly
@@ -29,7 +32,10 @@ func TestOIDCSingleSignOnAndPrompts(t *testing.T) {
 	t.Parallel()
 	f := startFoyer(t, nil)
 	tid, browser := oidcTenant(t, f, "acme", nil)
-	signUp(t, browser, "ada", "ada@example.com", strongPassword) // browser is now signed in
+	start(t, browser, "Register")
+	require.Equal(t, http.StatusNoContent, browser.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{
+		"username": "ada", "email": "ada@example.com", "phone": "+14155550123", "password": strongPassword}).Status)
+	submitOK(t, browser) // browser is now signed in
 	app := spaApp(t, f, tid)
 	r := newRP(t, f, f.hostOf("acme"), app, browser)
 
@@ -61,6 +67,7 @@ func TestOIDCSingleSignOnAndPrompts(t *testing.T) {
 		{"display=page", []oauth2.AuthCodeOption{param("display", "page")}},
 		{"display=popup", []oauth2.AuthCodeOption{param("display", "popup")}},
 		{"unknown parameter", []oauth2.AuthCodeOption{param("extra", "foobar")}},
+		{"claims parameter (not supported, ignored)", []oauth2.AuthCodeOption{param("claims", `{"id_token":{"email":{"essential":true}}}`)}},
 	}
 	for _, tt := range answered {
 		fl := newFlow(t)
@@ -95,7 +102,9 @@ func TestOIDCSingleSignOnAndPrompts(t *testing.T) {
 		{[]string{"openid"}, nil, []string{"preferred_username", "email", "updated_at"}},
 		{[]string{"openid", "profile"}, []string{"preferred_username", "updated_at"}, []string{"email"}},
 		{[]string{"openid", "email"}, []string{"email", "email_verified"}, []string{"preferred_username"}},
-		{[]string{"email", "openid", "profile"}, []string{"email", "preferred_username"}, nil}, // other scope order
+		{[]string{"openid", "phone"}, []string{"phone_number", "phone_number_verified"}, []string{"email"}},
+		{[]string{"email", "openid", "profile"}, []string{"email", "preferred_username"}, []string{"phone_number"}}, // other scope order
+		{[]string{"openid", "profile", "email", "phone", "address"}, []string{"preferred_username", "email", "phone_number"}, nil},
 	}
 	for _, tt := range scoped {
 		rs := newRP(t, f, f.hostOf("acme"), app, browser, tt.scopes...)

@@ -140,6 +140,10 @@ func TestOIDCCodeRefused(t *testing.T) {
 	}
 	resp.JSON(t, &first)
 	require.Equal(t, http.StatusOK, userinfo(t, f, f.hostOf("acme"), first.AccessToken).Status)
+	// Another client may not use the refresh token, which stays usable.
+	resp = r.postForm(t, "/oidc/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {first.RefreshToken},
+		"client_id": {other.ID}}, "", "")
+	require.Equal(t, "invalid_grant", oauthError(t, resp))
 
 	// The same code again: refused, and what it gave is revoked.
 	resp = exchangeForm(code, fl.verifier, app.ID, app.RedirectURIs[0])

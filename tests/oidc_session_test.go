@@ -9,7 +9,6 @@ import (
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/foyer-auth/foyer/tests/authenticator"
@@ -289,7 +288,29 @@ func TestOIDCES256Application(t *testing.T) {
 	require.ErrorContains(t, err, "invalid_request")
 	u, _ := url.Parse(r.cfg.AuthCodeURL("st"))
 	code = r.codeAt(t, location(t, browser.Do(t, http.MethodGet, u.RequestURI(), nil)), flow{state: "st"})
-	tok, err := r.cfg.Exchange(r.ctx, code, oauth2.SetAuthURLParam("client_secret", app.Secret))
+	tok, err := r.cfg.Exchange(r.ctx, code)
 	require.NoError(t, err)
 	require.NotEmpty(t, tok.AccessToken)
+
+	// client_secret_post (oidcc-server-client-secret-post), and a wrong secret.
+	for _, secret := range []string{"wrong", app.Secret} {
+		fl = newFlow(t)
+		code = r.codeAt(t, location(t, r.authorize(t, fl)), fl)
+		resp := r.postForm(t, "/oidc/token", url.Values{"grant_type": {"authorization_code"}, "code": {code},
+			"code_verifier": {fl.verifier}, "redirect_uri": {app.RedirectURIs[0]}, "client_id": {app.ID}, "client_secret": {secret}}, "", "")
+		if secret == "wrong" {
+			require.Equal(t, "invalid_client", oauthError(t, resp))
+			continue
+		}
+		require.Equal(t, http.StatusOK, resp.Status, "%s", resp.Body)
+		var tr struct {
+			AccessToken string `json:"access_token"`
+		}
+		resp.JSON(t, &tr)
+		// Userinfo by POST with the token in the header (oidcc-userinfo-post-header).
+		c := f.Client(f.hostOf("acme"))
+		c.Bearer, c.Origin = tr.AccessToken, ""
+		ur := c.Do(t, http.MethodPost, "/oidc/userinfo", nil)
+		require.Equal(t, http.StatusOK, ur.Status, "%s", ur.Body)
+	}
 }

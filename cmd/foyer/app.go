@@ -132,7 +132,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	// and answer other origins by their own rules (CORS per application).
 	provider, err := oidc.New(oidc.Config{AuthRequestTTL: cfg.IxTTL}, oidc.Deps{
 		Redis: d.rdb, Applications: apps, Keys: keys, Logins: ix.Service.Logins, Accounts: ix.Service.Accounts,
-		Interactions: ix.Service, SecretKey: d.key, Now: d.now, Log: d.log,
+		Interactions: ix.Service, SecretKey: d.key, Now: d.now,
 	})
 	if err != nil {
 		return nil, err
