@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/redis/go-redis/v9"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
@@ -92,6 +93,7 @@ func New(cfg Config, d Deps) (*Provider, error) {
 		op.WithCustomEndSessionEndpoint(endpoints.EndSession),
 		op.WithCustomKeysEndpoint(endpoints.JwksURI),
 		op.WithCORSOptions(nil), // the library's default reflects any origin with credentials
+		op.WithIDTokenHintVerifierOpts(op.WithSupportedIDTokenHintSigningAlgorithms(string(jose.RS256), string(jose.ES256))),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("oidc: provider: %w", err)

@@ -313,4 +313,9 @@ func TestOIDCES256Application(t *testing.T) {
 		ur := c.Do(t, http.MethodPost, "/oidc/userinfo", nil)
 		require.Equal(t, http.StatusOK, ur.Status, "%s", ur.Body)
 	}
+
+	// An ES256 ID token is a valid id_token_hint for end_session.
+	resp := browser.Do(t, http.MethodGet, "/oidc/end_session?"+url.Values{"id_token_hint": {toks.raw}}.Encode(), nil)
+	require.Equal(t, "/", location(t, resp).String())
+	require.Equal(t, http.StatusUnauthorized, browser.Do(t, http.MethodGet, "/api/session", nil).Status)
 }
