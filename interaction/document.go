@@ -64,6 +64,9 @@ type Interaction struct {
 	// other request treats it as gone, so one interaction yields at most
 	// one submit. A failed submit clears it.
 	Submitting bool `json:"submitting,omitempty"`
+	// AuthRequestID is the OpenID Connect authorization request this
+	// interaction signs in for ("" when started by the API alone).
+	AuthRequestID string `json:"authRequest,omitempty"`
 }
 
 // Subject is the WebAuthn user of the interaction.
@@ -154,7 +157,9 @@ func (ix *Interaction) switchEvent(ev Event, handle []byte) {
 	if ix.Event == ev {
 		return
 	}
-	*ix = Interaction{TenantID: ix.TenantID, CreatedAt: ix.CreatedAt, Event: ev}
+	// The authorization request stays: switching from sign-in to sign-up
+	// still signs in for the app that asked.
+	*ix = Interaction{TenantID: ix.TenantID, CreatedAt: ix.CreatedAt, Event: ev, AuthRequestID: ix.AuthRequestID}
 	if ev == Register {
 		ix.Subject = &Subject{Handle: handle}
 	}

@@ -33,6 +33,7 @@ func fullInteraction(ev Event) Interaction {
 		PendingBackupCodes: []string{"h"},
 		MFASkipped:         true,
 		Submitting:         true,
+		AuthRequestID:      "areq",
 	}
 }
 
@@ -54,7 +55,7 @@ func TestSwitchEvent(t *testing.T) {
 					require.Equal(t, fullInteraction(from), ix)
 					return
 				}
-				want := Interaction{TenantID: "t1", Event: to, CreatedAt: fullInteraction(from).CreatedAt}
+				want := Interaction{TenantID: "t1", Event: to, CreatedAt: fullInteraction(from).CreatedAt, AuthRequestID: "areq"}
 				if to == Register {
 					want.Subject = &Subject{Handle: []byte("new-handle")}
 				}

@@ -31,6 +31,8 @@ type Service struct {
 	Limiter    *verification.Limiter
 	Limits     Limits
 	Now        func() time.Time
+	// Finisher completes the authorization request an interaction serves.
+	Finisher AuthFinisher
 }
 
 // load reads an interaction and checks that it belongs to t.
@@ -166,13 +168,31 @@ func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput
 			return "", err
 		}
 	}
+	if id != "" && in.Identifier != nil {
+		// Replaced by a new interaction below; it keeps the authorization
+		// request the old one was signing in for.
+		old, _, err := s.load(ctx, t, id)
+		switch {
+		case err == nil:
+			start.AuthRequestID = old.AuthRequestID
+		case errors.Is(err, ErrNotFound):
+			if err := s.admitStart(ctx, r); err != nil {
+				return "", err
+			}
+			id = ""
+		default:
+			return "", err
+		}
+	}
 	fresh := func() *Interaction { cp := *start; return &cp }
 	if id != "" && in.Identifier == nil {
 		// A restart keeps the id (and so the cookie). One that identifies
 		// someone gets a new id below, so that an id planted in a
 		// victim's browser is not the one that ends up signed in.
 		err := s.update(ctx, t, id, func(ix *Interaction) error {
+			req := ix.AuthRequestID // a restart still signs in for the same request
 			*ix = *fresh()
+			ix.AuthRequestID = req
 			return nil
 		})
 		if err == nil {

@@ -137,14 +137,18 @@ func (s *Service) signIn(ctx context.Context, t *tenant.Tenant, id, loginID stri
 	if err := s.Logins.End(ctx, t.ID, loginID); err != nil {
 		return SubmitResult{}, err
 	}
-	sid, _, err := s.Logins.Create(ctx, session.Login{TenantID: t.ID, UserID: u.ID, Methods: methods(ix)})
+	sid, login, err := s.Logins.Create(ctx, session.Login{TenantID: t.ID, UserID: u.ID, Methods: methods(ix)})
 	if err != nil {
 		return SubmitResult{}, err
 	}
 	if err := s.Store.Delete(ctx, s.Kind, id); err != nil {
 		return SubmitResult{}, err
 	}
-	return SubmitResult{RedirectTo: t.Settings.SignInRedirectURI, SessionID: sid}, nil
+	to, err := s.redirectAfterSignIn(ctx, t, ix, FinishedLogin{SessionID: sid, Login: login, User: u})
+	if err != nil {
+		return SubmitResult{}, err
+	}
+	return SubmitResult{RedirectTo: to, SessionID: sid}, nil
 }
 
 // resetPassword finishes ForgotPassword: the user proved an email or phone

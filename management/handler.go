@@ -29,6 +29,9 @@ type Handler struct {
 	Binder     *httpx.Binder
 	AdminKey   string
 	BaseDomain string
+	// The OpenID Provider's applications and signing keys.
+	Applications ApplicationStore
+	SigningKeys  SigningKeys
 }
 
 // Mount registers the routes on r (the /api/admin group).
@@ -38,6 +41,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Post("/tenants", h.create)
 	r.Get("/tenants/:id", h.get)
 	r.Patch("/tenants/:id", h.update)
+	h.mountApplications(r)
 }
 
 func (h *Handler) auth(c *fiber.Ctx) error {

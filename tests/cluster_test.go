@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
 
 	"github.com/foyer-auth/foyer/internal/redistest"
 	"github.com/foyer-auth/foyer/tests/authenticator"
@@ -40,6 +42,23 @@ func TestRedisCluster(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusNoContent, acme.Do(t, http.MethodPut, "/api/interaction/mfa", withType(t, assertion, "WebAuthn")).Status)
 	submitOK(t, acme)
+
+	// An OpenID Connect flow: keys made on first use, the code exchanged
+	// once, the refresh token rotated and its reuse caught, a key rotation.
+	app := spaApp(t, f, tenantID(t, f, "acme"))
+	rp := newRP(t, f, f.hostOf("acme"), app, acme)
+	fl := newFlow(t)
+	toks := rp.exchange(t, rp.codeAt(t, location(t, rp.authorize(t, fl)), fl), fl)
+	require.Equal(t, []string{"pwd", "hwk", "mfa"}, amrOf(t, toks))
+	_, err = rp.cfg.Exchange(rp.ctx, "x", oauth2.VerifierOption(fl.verifier))
+	require.ErrorContains(t, err, "invalid_grant")
+	tok2, err := rp.cfg.TokenSource(rp.ctx, &oauth2.Token{RefreshToken: toks.tok.RefreshToken, Expiry: time.Now().Add(-time.Hour)}).Token()
+	require.NoError(t, err)
+	_, err = rp.cfg.TokenSource(rp.ctx, &oauth2.Token{RefreshToken: toks.tok.RefreshToken, Expiry: time.Now().Add(-time.Hour)}).Token()
+	require.ErrorContains(t, err, "invalid_grant")
+	require.Equal(t, http.StatusUnauthorized, userinfo(t, f, f.hostOf("acme"), tok2.AccessToken).Status, "the family is revoked")
+	require.Equal(t, http.StatusOK, f.Admin().Do(t, http.MethodPost,
+		"/api/admin/tenants/"+tenantID(t, f, "acme")+"/signing-keys/rotate", nil).Status)
 
 	// Several hosts in other slots are claimed and released.
 	r := f.Admin().Do(t, http.MethodPatch, "/api/admin/tenants/"+tenantID(t, f, "acme"),

@@ -305,6 +305,7 @@ func startFoyerOn(t *testing.T, rs *redistest.Server, env map[string]string) *Fo
 	for {
 		select {
 		case err := <-exited:
+			exited <- err // for the cleanup, which waits for the exit too
 			t.Fatalf("foyer exited before it was ready: %v\nlog:\n%s", err, f.log.String())
 		default:
 		}

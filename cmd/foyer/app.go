@@ -11,6 +11,7 @@ import (
 	"github.com/foyer-auth/foyer/interaction"
 	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/foyer-auth/foyer/management"
+	"github.com/foyer-auth/foyer/oidc"
 	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/tenant"
 	"github.com/foyer-auth/foyer/verification"
@@ -50,6 +51,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		httpx.MapIs(tenant.ErrUnavailable, httpx.ErrUnavailable),
 		httpx.MapIs(account.ErrUnavailable, httpx.ErrUnavailable),
 		httpx.MapIs(verification.ErrStorage, httpx.ErrUnavailable),
+		httpx.MapIs(oidc.ErrUnavailable, httpx.ErrUnavailable),
 		httpx.MapIs(account.ErrConflict, httpx.New(fiber.StatusConflict, "user.conflict", "Too many concurrent changes to this account; please retry.")),
 		httpx.MapIs(session.ErrConflict, httpx.New(fiber.StatusConflict, "session.conflict", "Too many concurrent changes; please retry.")),
 		httpx.MapIs(context.DeadlineExceeded, httpx.ErrTimeout),
@@ -130,7 +132,12 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 
 	// Routes are grouped under distinct prefixes: Fiber v2 group middleware
 	// applies to every later route sharing the prefix.
-	admin := &management.Handler{Tenants: tenants, Resolver: resolver, Binder: binder, AdminKey: cfg.AdminKey, BaseDomain: cfg.BaseDomain}
+	// Applications and signing keys are cached in process as long as
+	// tenants are: the time other replicas take to see an admin change.
+	apps := oidc.NewApplications(d.rdb, d.now, cfg.TenantCache)
+	keys := oidc.NewKeys(d.rdb, box, d.now, cfg.TenantCache)
+	admin := &management.Handler{Tenants: tenants, Resolver: resolver, Binder: binder, AdminKey: cfg.AdminKey, BaseDomain: cfg.BaseDomain,
+		Applications: apps, SigningKeys: keys}
 	admin.Mount(app.Group("/api/admin"))
 
 	tenantScoped := []fiber.Handler{
@@ -157,6 +164,18 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	}
 	ix.Mount(app.Group("/api/interaction", tenantScoped...))
 	ix.MountSession(app.Group("/api/session", tenantScoped...))
+
+	// The OpenID Provider: no CSRF middleware, its endpoints take forms
+	// and answer other origins by their own rules (CORS per application).
+	provider, err := oidc.New(oidc.Config{AuthRequestTTL: cfg.IxTTL}, oidc.Deps{
+		Redis: d.rdb, Applications: apps, Keys: keys, Logins: ix.Service.Logins, Accounts: ix.Service.Accounts,
+		Interactions: ix.Service, SecretKey: d.key, Now: d.now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ix.Service.Finisher = provider
+	provider.Mount(app.Group("/oidc", resolver.Middleware()))
 
 	// Last: 404, or 405 with Allow for a path served for other methods.
 	app.Use(httpx.NotFound(app.GetRoutes(true)))

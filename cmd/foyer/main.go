@@ -75,6 +75,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	log.Info("foyer listening", "addr", ln.Addr().String(), "dev", cfg.Dev)
+	if cfg.Dev {
+		// A convenience: without it the server is still of use.
+		if err := ensureDemoApp(ctx, rdb, ln.Addr(), log); err != nil {
+			log.Warn("no demo OpenID Connect client", "error", err)
+		}
+	}
 	served := make(chan error, 1)
 	go func() { served <- app.Listener(ln) }()
 	select {

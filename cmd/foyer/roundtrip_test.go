@@ -40,9 +40,11 @@ func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 // hotPath serves the app on a real socket against real Redis, with a round
 // trip counter on the client.
 type hotPath struct {
-	url    string
-	rtt    *counter
-	client *http.Client
+	url        string
+	rtt        *counter
+	client     *http.Client
+	noRedirect *http.Client
+	rdb        redis.UniversalClient
 }
 
 func newHotPath(tb testing.TB) *hotPath {
@@ -66,7 +68,9 @@ func newHotPath(tb testing.TB) *hotPath {
 	require.NoError(tb, err)
 	go func() { _ = app.Listener(ln) }()
 	tb.Cleanup(func() { _ = app.Shutdown() })
-	return &hotPath{url: "http://localhost:" + strings.Split(ln.Addr().String(), ":")[1], rtt: rtt, client: &http.Client{}}
+	return &hotPath{url: "http://localhost:" + strings.Split(ln.Addr().String(), ":")[1], rtt: rtt, client: &http.Client{},
+		noRedirect: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		rdb:        rdb}
 }
 
 // call sends one API call as a same-origin SPA would and returns the
