@@ -40,6 +40,7 @@ func (h *Handler) Mount(r fiber.Router) {
 func (h *Handler) MountSession(r fiber.Router) {
 	r.Get("/", h.getSession)
 	r.Delete("/", h.signOut)
+	r.Get("/passkeys", h.sessionPasskeys)
 }
 
 func request(c *fiber.Ctx) Request {

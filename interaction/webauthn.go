@@ -22,6 +22,10 @@ var (
 	ErrCloneSuspected   = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_counter_regression", "This passkey's signature counter went backwards; it may have been cloned.")
 	ErrMFASignInOnly    = httpx.New(fiber.StatusBadRequest, "session.mfa.mfa_sign_in_only", "Mfa is only available for sign-in interaction.")
 	ErrNoSubject        = httpx.New(fiber.StatusBadRequest, "session.mfa.subject_not_found", "Identify the user (or start a Register interaction) before using WebAuthn.")
+	// ErrUnknownCredential answers an assertion by a credential this tenant
+	// does not know (never registered, or removed): the page may tell the
+	// browser to forget it (signalUnknownCredential).
+	ErrUnknownCredential = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_credential_not_found", "This passkey is not registered here.")
 	errCeremonyConsumed = errors.New("interaction: ceremony already consumed")
 )
 
@@ -59,8 +63,9 @@ func webauthnUser(ix *Interaction) *verification.User {
 }
 
 // BeginRegistration answers creation options and keeps the ceremony in the
-// interaction: one read, one compare-and-swap.
-func (s *Service) BeginRegistration(ctx context.Context, r Request, id string) ([]byte, error) {
+// interaction: one read, one compare-and-swap. A conditional registration
+// is for a browser's conditional create (a passkey made without a dialog).
+func (s *Service) BeginRegistration(ctx context.Context, r Request, id string, conditional bool) ([]byte, error) {
 	ix, doc, err := s.load(ctx, r.Tenant, id)
 	if err != nil {
 		return nil, err
@@ -71,11 +76,11 @@ func (s *Service) BeginRegistration(ctx context.Context, r Request, id string) (
 	if ix.Subject == nil {
 		return nil, ErrNoSubject
 	}
-	c, err := s.WebAuthn.BeginRegistration(r.Tenant, r.Origin, webauthnUser(ix))
+	c, err := s.WebAuthn.BeginRegistration(r.Tenant, r.Origin, webauthnUser(ix), conditional)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.keepCeremony(ctx, r, ix, doc, ix.Subject.Handle, Ceremony{Kind: kindRegistration, Challenge: c.Challenge, Session: c.Session}); err != nil {
+	if err := s.keepCeremony(ctx, r, ix, doc, ix.Subject.Handle, Ceremony{Kind: kindRegistration, Challenge: c.Challenge, Session: c.Session, Conditional: conditional}); err != nil {
 		return nil, err
 	}
 	return c.Options, nil
@@ -191,6 +196,9 @@ func (s *Service) BindWebAuthn(ctx context.Context, r Request, id string, respon
 	cred.CreatedAt = s.Now().UTC()
 	return s.spend(ctx, r, ix, doc, c.Challenge, verr, func(cur *Interaction) {
 		cur.PendingCredentials = append(cur.PendingCredentials, cred)
+		if c.Conditional {
+			return // created silently: it proves nothing about who is here
+		}
 		cur.MFAVerified = true
 		cur.Verified = append(cur.Verified, Verified{Method: "webauthn"})
 	})
@@ -278,7 +286,9 @@ func webauthnErr(err error) error {
 		return apiErr
 	case errors.Is(err, verification.ErrCloneSuspected):
 		return ErrCloneSuspected
-	case errors.Is(err, verification.ErrWebAuthnFailed), errors.Is(err, verification.ErrUnknownPasskey):
+	case errors.Is(err, verification.ErrUnknownPasskey):
+		return ErrUnknownCredential.WithCause(err)
+	case errors.Is(err, verification.ErrWebAuthnFailed):
 		return ErrWebAuthnFailed.WithCause(err)
 	}
 	return err

@@ -89,6 +89,7 @@ func runMain(m *testing.M) int {
 	suite.covered = newCoverage()
 
 	code := m.Run()
+	stopBrowsers()
 	if runsEverything() || os.Getenv("FOYER_E2E_COVERAGE") == "1" {
 		if missing := suite.covered.missing(suite.spec); len(missing) > 0 {
 			fmt.Fprintf(os.Stderr, "FAIL: operations of %s that no test exercised:\n  %s\n",

@@ -14,6 +14,7 @@ import (
 	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/tenant"
 	"github.com/foyer-auth/foyer/verification"
+	"github.com/foyer-auth/foyer/web"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/redis/go-redis/v9"
@@ -120,6 +121,12 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	}
 	ix.Mount(app.Group("/api/interaction", tenantScoped...))
 	ix.MountSession(app.Group("/api/session", tenantScoped...))
+
+	pages, err := web.New()
+	if err != nil {
+		return nil, fmt.Errorf("hosted pages: %w", err)
+	}
+	pages.Mount(app, resolver.Middleware())
 
 	app.Use(func(c *fiber.Ctx) error { return httpx.ErrRouteNotFound })
 	return app, nil
