@@ -16,17 +16,17 @@ import (
 
 // WebAuthn errors, in Logto's codes where Logto has one.
 var (
-	ErrWebAuthnFailed   = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_verification_failed", "WebAuthn verification failed.")
-	ErrPendingNotFound  = httpx.New(fiber.StatusBadRequest, "session.mfa.pending_info_not_found", "Pending MFA info not found, please initiate MFA first.")
-	ErrCredentialInUse  = httpx.New(fiber.StatusUnprocessableEntity, "user.webauthn_credential_already_in_use", "This passkey is already registered.")
-	ErrCloneSuspected   = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_counter_regression", "This passkey's signature counter went backwards; it may have been cloned.")
-	ErrMFASignInOnly    = httpx.New(fiber.StatusBadRequest, "session.mfa.mfa_sign_in_only", "Mfa is only available for sign-in interaction.")
-	ErrNoSubject        = httpx.New(fiber.StatusBadRequest, "session.mfa.subject_not_found", "Identify the user (or start a Register interaction) before using WebAuthn.")
+	ErrWebAuthnFailed  = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_verification_failed", "WebAuthn verification failed.")
+	ErrPendingNotFound = httpx.New(fiber.StatusBadRequest, "session.mfa.pending_info_not_found", "Pending MFA info not found, please initiate MFA first.")
+	ErrCredentialInUse = httpx.New(fiber.StatusUnprocessableEntity, "user.webauthn_credential_already_in_use", "This passkey is already registered.")
+	ErrCloneSuspected  = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_counter_regression", "This passkey's signature counter went backwards; it may have been cloned.")
+	ErrMFASignInOnly   = httpx.New(fiber.StatusBadRequest, "session.mfa.mfa_sign_in_only", "Mfa is only available for sign-in interaction.")
+	ErrNoSubject       = httpx.New(fiber.StatusBadRequest, "session.mfa.subject_not_found", "Identify the user (or start a Register interaction) before using WebAuthn.")
 	// ErrUnknownCredential answers an assertion by a credential this tenant
 	// does not know (never registered, or removed): the page may tell the
 	// browser to forget it (signalUnknownCredential).
 	ErrUnknownCredential = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_credential_not_found", "This passkey is not registered here.")
-	errCeremonyConsumed = errors.New("interaction: ceremony already consumed")
+	errCeremonyConsumed  = errors.New("interaction: ceremony already consumed")
 )
 
 const (

@@ -20,11 +20,11 @@ import (
 // its content, so it can be cached for a year, with its compressed forms
 // made once at start-up.
 type asset struct {
-	name   string // file name in static/, e.g. "api.js"
-	url    string // "/assets/api.3f2a9c1b0d.js"
-	ctype  string
-	body   []byte
-	deps   []string // names of the modules it imports
+	name  string // file name in static/, e.g. "api.js"
+	url   string // "/assets/api.3f2a9c1b0d.js"
+	ctype string
+	body  []byte
+	deps  []string // names of the modules it imports
 
 	// The compressed forms, made on first use rather than at start-up:
 	// brotli's better levels take a while, and a process that never serves

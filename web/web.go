@@ -128,15 +128,15 @@ func (p pageData) T(key string, args ...string) string { return p.catalog.Text(p
 // script is the page's data block (<script type="application/json">),
 // read by data.js.
 type script struct {
-	Locale      string            `json:"locale"`
-	Flow        string            `json:"flow"`
-	Interaction bool              `json:"interaction"`
-	SignUp      tenant.SignUp     `json:"signUp"`
-	Passwordless bool             `json:"passwordless"`
-	Code        codeJSON          `json:"code"`
-	Password    passwordJSON      `json:"password"`
-	ClientID    string            `json:"clientId,omitempty"`
-	Messages    map[string]string `json:"messages"`
+	Locale       string            `json:"locale"`
+	Flow         string            `json:"flow"`
+	Interaction  bool              `json:"interaction"`
+	SignUp       tenant.SignUp     `json:"signUp"`
+	Passwordless bool              `json:"passwordless"`
+	Code         codeJSON          `json:"code"`
+	Password     passwordJSON      `json:"password"`
+	ClientID     string            `json:"clientId,omitempty"`
+	Messages     map[string]string `json:"messages"`
 }
 
 type codeJSON struct {
