@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -131,15 +132,18 @@ type browserConfig struct {
 	base    string
 }
 
-// passkeyDevice is a platform authenticator: ctap2 over "internal", with
-// resident keys and user verification (Touch ID, Windows Hello...).
-func passkeyDevice() browserOpt {
-	return withAuthenticator(&webauthn.VirtualAuthenticatorOptions{
+// platformAuthenticator is ctap2 over "internal", with resident keys and
+// user verification (Touch ID, Windows Hello...).
+func platformAuthenticator() *webauthn.VirtualAuthenticatorOptions {
+	return &webauthn.VirtualAuthenticatorOptions{
 		Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
 		Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
 		IsUserVerified: true, AutomaticPresenceSimulation: true,
-	})
+	}
 }
+
+// passkeyDevice gives the browser a platform authenticator.
+func passkeyDevice() browserOpt { return withAuthenticator(platformAuthenticator()) }
 
 // securityKey is a roaming USB key without resident keys or user
 // verification.
@@ -237,11 +241,7 @@ func newBrowser(t *testing.T, f *Foyer, opts ...browserOpt) *Browser {
 		require.NoError(t, err)
 	}
 	if cfg.auth != nil {
-		_, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{})
-		require.NoError(t, err)
-		res, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{Options: cfg.auth})
-		require.NoError(t, err)
-		b.Auth = res.AuthenticatorID
+		b.AddAuthenticator(cfg.auth)
 	}
 	t.Cleanup(func() {
 		b.mu.Lock()
@@ -395,6 +395,48 @@ func (b *Browser) WaitSignedIn() string {
 		return s.User.Username
 	}
 	return s.User.PrimaryEmail
+}
+
+// AddAuthenticator adds a virtual authenticator to the tab. Added after a
+// page has started a conditional request, it only works if the page aborts
+// that request before its next ceremony.
+func (b *Browser) AddAuthenticator(o *webauthn.VirtualAuthenticatorOptions) {
+	b.t.Helper()
+	_, err := chromedp.Call(b.ctx, webauthn.Enable, webauthn.EnableParams{})
+	require.NoError(b.t, err)
+	res, err := chromedp.Call(b.ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{Options: o})
+	require.NoError(b.t, err)
+	b.Auth = res.AuthenticatorID
+}
+
+// plantedCredential is WebAuthn.addCredential's credential without the
+// CMTG members: cdproto always sends generateCmtgKeyOnNextOperation, which
+// Chromium refuses for an authenticator without the cmtgKey extension.
+type plantedCredential struct {
+	CredentialID         []byte  `json:"credentialId"`
+	IsResidentCredential bool    `json:"isResidentCredential"`
+	RpID                 string  `json:"rpId"`
+	PrivateKey           []byte  `json:"privateKey"`
+	UserHandle           []byte  `json:"userHandle"`
+	SignCount            float64 `json:"signCount"`
+	UserName             string  `json:"userName,omitempty"`
+	UserDisplayName      string  `json:"userDisplayName,omitempty"`
+}
+
+var addCredential = cdp.Command[struct {
+	AuthenticatorID webauthn.AuthenticatorID `json:"authenticatorId"`
+	Credential      plantedCredential        `json:"credential"`
+}, cdp.Empty]{Method: webauthn.CommandAddCredential}
+
+// AddCredential puts a credential in the virtual authenticator, as if it
+// had been created before.
+func (b *Browser) AddCredential(c plantedCredential) {
+	b.t.Helper()
+	_, err := chromedp.Call(b.ctx, addCredential, struct {
+		AuthenticatorID webauthn.AuthenticatorID `json:"authenticatorId"`
+		Credential      plantedCredential        `json:"credential"`
+	}{b.Auth, c})
+	require.NoError(b.t, err)
 }
 
 // Credentials lists what the virtual authenticator holds.
