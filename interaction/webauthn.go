@@ -26,6 +26,9 @@ var (
 	// does not know (never registered, or removed): the page may tell the
 	// browser to forget it (signalUnknownCredential).
 	ErrUnknownCredential = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_credential_not_found", "This passkey is not registered here.")
+	// ErrNoWebAuthnOrigin: the tenant's RP ID covers none of its hosts and
+	// it lists no related origin, so browsers refuse every ceremony.
+	ErrNoWebAuthnOrigin = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_origin_not_allowed", "Passkeys cannot be used on this site: its relying party ID covers none of its addresses.")
 	errCeremonyConsumed  = errors.New("interaction: ceremony already consumed")
 )
 
@@ -78,7 +81,7 @@ func (s *Service) BeginRegistration(ctx context.Context, r Request, id string, c
 	}
 	c, err := s.WebAuthn.BeginRegistration(r.Tenant, r.Origin, webauthnUser(ix), conditional)
 	if err != nil {
-		return nil, err
+		return nil, webauthnErr(err)
 	}
 	if err := s.keepCeremony(ctx, r, ix, doc, ix.Subject.Handle, Ceremony{Kind: kindRegistration, Challenge: c.Challenge, Session: c.Session, Conditional: conditional}); err != nil {
 		return nil, err
@@ -103,7 +106,7 @@ func (s *Service) BeginAuthentication(ctx context.Context, r Request, id string)
 	}
 	c, err := s.WebAuthn.BeginLogin(r.Tenant, r.Origin, u)
 	if err != nil {
-		return nil, err
+		return nil, webauthnErr(err)
 	}
 	if err := s.keepCeremony(ctx, r, ix, doc, handle, Ceremony{Kind: kindAuthentication, Challenge: c.Challenge, Session: c.Session}); err != nil {
 		return nil, err
@@ -288,6 +291,8 @@ func webauthnErr(err error) error {
 		return ErrCloneSuspected
 	case errors.Is(err, verification.ErrUnknownPasskey):
 		return ErrUnknownCredential.WithCause(err)
+	case errors.Is(err, verification.ErrNoOrigin):
+		return ErrNoWebAuthnOrigin.WithCause(err)
 	case errors.Is(err, verification.ErrWebAuthnFailed):
 		return ErrWebAuthnFailed.WithCause(err)
 	}

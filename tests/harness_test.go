@@ -87,6 +87,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	suite.covered = newCoverage()
+	registerPageDecoders()
 
 	code := m.Run()
 	stopBrowsers()

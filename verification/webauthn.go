@@ -27,6 +27,9 @@ var (
 	ErrCloneSuspected  = errors.New("verification: sign counter did not increase (cloned authenticator?)")
 	ErrUnknownPasskey  = errors.New("verification: unknown credential")
 	ErrCeremonyExpired = errors.New("verification: webauthn ceremony expired")
+	// ErrNoOrigin: no page of the tenant may use its RP ID (no host under
+	// it, no related origin), so no ceremony can succeed.
+	ErrNoOrigin = errors.New("verification: no origin may use the tenant's RP ID")
 )
 
 // WebAuthn runs WebAuthn ceremonies for every tenant on
@@ -57,6 +60,9 @@ func (w *WebAuthn) rp(t *tenant.Tenant, origin string) (*webauthn.WebAuthn, erro
 	origins := t.WebAuthnOrigins()
 	if origin != "" && t.AllowsWebAuthnOrigin(origin) && !slices.Contains(origins, origin) {
 		origins = append(origins, origin) // a dev-mode origin with a port
+	}
+	if len(origins) == 0 {
+		return nil, ErrNoOrigin
 	}
 	timeout := time.Duration(t.Settings.Passkey.Timeout) * time.Millisecond
 	tc := webauthn.TimeoutConfig{Enforce: true, Timeout: timeout, TimeoutUVD: timeout}
