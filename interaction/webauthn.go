@@ -29,7 +29,7 @@ var (
 	// ErrNoWebAuthnOrigin: the tenant's RP ID covers none of its hosts and
 	// it lists no related origin, so browsers refuse every ceremony.
 	ErrNoWebAuthnOrigin = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_origin_not_allowed", "Passkeys cannot be used on this site: its relying party ID covers none of its addresses.")
-	errCeremonyConsumed  = errors.New("interaction: ceremony already consumed")
+	errCeremonyConsumed = errors.New("interaction: ceremony already consumed")
 )
 
 const (
