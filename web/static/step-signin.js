@@ -71,6 +71,8 @@ define('sign-in', (section, state) => {
   } else {
     ready.catch((e) => fail(section, e, state))
   }
+  // "or" only when there is something else to do.
+  section.querySelector('[data-alternatives]').hidden = button.hidden && !section.querySelector('[data-go=code]')
 
   onSubmit(form, async () => {
     const identifier = form.elements.identifier.value.trim()
