@@ -4,6 +4,7 @@
 import { data } from './data.js'
 import { api } from './api.js'
 import { render } from './view.js'
+import { abortBackground } from './webauthn.js'
 
 const steps = new Map()
 
@@ -33,6 +34,10 @@ export function go(step, state = {}, { replace = false, focus = true } = {}) {
 }
 
 function show(step, state, focus) {
+  // A conditional request belongs to the step that started it (the
+  // autofill of the sign-in form); a quiet passkey creation ends before
+  // any step follows it.
+  abortBackground()
   steps.get(step)(render(step, { focus }), state)
 }
 
@@ -54,7 +59,7 @@ export function links(section, state) {
   for (const a of section.querySelectorAll('[data-go]')) {
     a.addEventListener('click', (e) => {
       e.preventDefault()
-      go(a.dataset.go, state)
+      go(a.dataset.go, { ...state, notice: undefined })
     })
   }
 }

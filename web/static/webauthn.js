@@ -90,6 +90,11 @@ function backgroundSignal() {
   return background.signal
 }
 
+// settled forgets the background request once it is over.
+function settled(signal) {
+  if (background?.signal === signal) background = null
+}
+
 /**
  * autofill waits for the person to pick a passkey from the username field's
  * autofill (conditional mediation). It answers null when aborted, or when
@@ -101,6 +106,8 @@ export async function autofill(options) {
     return await navigator.credentials.get({ mediation: 'conditional', publicKey: requestOptions(options), signal })
   } catch {
     return null
+  } finally {
+    settled(signal)
   }
 }
 
@@ -124,5 +131,8 @@ export function create(options) {
  */
 export function createQuietly(options) {
   const signal = backgroundSignal()
-  return navigator.credentials.create({ mediation: 'conditional', publicKey: creationOptions(options), signal }).catch(() => null)
+  return navigator.credentials
+    .create({ mediation: 'conditional', publicKey: creationOptions(options), signal })
+    .catch(() => null)
+    .finally(() => settled(signal))
 }
