@@ -88,6 +88,9 @@ type Ceremony struct {
 	Kind      string          `json:"kind"` // "registration" or "authentication"
 	Challenge string          `json:"challenge"`
 	Session   json.RawMessage `json:"session"` // go-webauthn SessionData, as returned
+	// Conditional marks a registration begun for a conditional create: its
+	// answer proves neither presence nor verification of the user.
+	Conditional bool `json:"conditional,omitempty"`
 }
 
 // Verified is one proof: a method and the identifier it proved.

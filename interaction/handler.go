@@ -43,6 +43,7 @@ func (h *Handler) Mount(r fiber.Router) {
 func (h *Handler) MountSession(r fiber.Router) {
 	r.Get("/", h.getSession)
 	r.Delete("/", h.signOut)
+	r.Get("/passkeys", h.sessionPasskeys)
 }
 
 // bind is httpx.Bind for bodies that carry a password: a password that is

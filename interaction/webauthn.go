@@ -16,12 +16,19 @@ import (
 
 // WebAuthn errors, in Logto's codes where Logto has one.
 var (
-	ErrWebAuthnFailed   = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_verification_failed", "WebAuthn verification failed.")
-	ErrPendingNotFound  = httpx.New(fiber.StatusBadRequest, "session.mfa.pending_info_not_found", "Pending MFA info not found, please initiate MFA first.")
-	ErrCredentialInUse  = httpx.New(fiber.StatusUnprocessableEntity, "user.webauthn_credential_already_in_use", "This passkey is already registered.")
-	ErrCloneSuspected   = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_counter_regression", "This passkey's signature counter went backwards; it may have been cloned.")
-	ErrMFASignInOnly    = httpx.New(fiber.StatusBadRequest, "session.mfa.mfa_sign_in_only", "Mfa is only available for sign-in interaction.")
-	ErrNoSubject        = httpx.New(fiber.StatusBadRequest, "session.mfa.subject_not_found", "Identify the user (or start a Register interaction) before using WebAuthn.")
+	ErrWebAuthnFailed  = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_verification_failed", "WebAuthn verification failed.")
+	ErrPendingNotFound = httpx.New(fiber.StatusBadRequest, "session.mfa.pending_info_not_found", "Pending MFA info not found, please initiate MFA first.")
+	ErrCredentialInUse = httpx.New(fiber.StatusUnprocessableEntity, "user.webauthn_credential_already_in_use", "This passkey is already registered.")
+	ErrCloneSuspected  = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_counter_regression", "This passkey's signature counter went backwards; it may have been cloned.")
+	ErrMFASignInOnly   = httpx.New(fiber.StatusBadRequest, "session.mfa.mfa_sign_in_only", "Mfa is only available for sign-in interaction.")
+	ErrNoSubject       = httpx.New(fiber.StatusBadRequest, "session.mfa.subject_not_found", "Identify the user (or start a Register interaction) before using WebAuthn.")
+	// ErrUnknownCredential answers an assertion by a credential this tenant
+	// does not know (never registered, or removed): the page may tell the
+	// browser to forget it (signalUnknownCredential).
+	ErrUnknownCredential = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_credential_not_found", "This passkey is not registered here.")
+	// ErrNoWebAuthnOrigin: the tenant's RP ID covers none of its hosts and
+	// it lists no related origin, so browsers refuse every ceremony.
+	ErrNoWebAuthnOrigin = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_origin_not_allowed", "Passkeys cannot be used on this site: its relying party ID covers none of its addresses.")
 	errCeremonyConsumed = errors.New("interaction: ceremony already consumed")
 )
 
@@ -59,8 +66,9 @@ func webauthnUser(ix *Interaction) *verification.User {
 }
 
 // BeginRegistration answers creation options and keeps the ceremony in the
-// interaction: one read, one compare-and-swap.
-func (s *Service) BeginRegistration(ctx context.Context, r Request, id string) ([]byte, error) {
+// interaction: one read, one compare-and-swap. A conditional registration
+// is for a browser's conditional create (a passkey made without a dialog).
+func (s *Service) BeginRegistration(ctx context.Context, r Request, id string, conditional bool) ([]byte, error) {
 	ix, doc, err := s.load(ctx, r.Tenant, id)
 	if err != nil {
 		return nil, err
@@ -71,11 +79,11 @@ func (s *Service) BeginRegistration(ctx context.Context, r Request, id string) (
 	if ix.Subject == nil {
 		return nil, ErrNoSubject
 	}
-	c, err := s.WebAuthn.BeginRegistration(r.Tenant, r.Origin, webauthnUser(ix))
+	c, err := s.WebAuthn.BeginRegistration(r.Tenant, r.Origin, webauthnUser(ix), conditional)
 	if err != nil {
-		return nil, err
+		return nil, webauthnErr(err)
 	}
-	if err := s.keepCeremony(ctx, r, ix, doc, ix.Subject.Handle, Ceremony{Kind: kindRegistration, Challenge: c.Challenge, Session: c.Session}); err != nil {
+	if err := s.keepCeremony(ctx, r, ix, doc, ix.Subject.Handle, Ceremony{Kind: kindRegistration, Challenge: c.Challenge, Session: c.Session, Conditional: conditional}); err != nil {
 		return nil, err
 	}
 	return c.Options, nil
@@ -102,7 +110,7 @@ func (s *Service) BeginAuthentication(ctx context.Context, r Request, id string)
 	}
 	c, err := s.WebAuthn.BeginLogin(r.Tenant, r.Origin, u, opts...)
 	if err != nil {
-		return nil, err
+		return nil, webauthnErr(err)
 	}
 	if err := s.keepCeremony(ctx, r, ix, doc, handle, Ceremony{Kind: kindAuthentication, Challenge: c.Challenge, Session: c.Session}); err != nil {
 		return nil, err
@@ -195,6 +203,9 @@ func (s *Service) BindWebAuthn(ctx context.Context, r Request, id string, respon
 	cred.CreatedAt = s.Now().UTC()
 	return s.spend(ctx, r, ix, doc, c.Challenge, verr, func(cur *Interaction) {
 		cur.PendingCredentials = append(cur.PendingCredentials, cred)
+		if c.Conditional {
+			return // created silently: it proves nothing about who is here
+		}
 		cur.MFAVerified = true
 		cur.Verified = append(cur.Verified, Verified{Method: "webauthn"})
 	})
@@ -315,7 +326,11 @@ func webauthnErr(err error) error {
 		return apiErr
 	case errors.Is(err, verification.ErrCloneSuspected):
 		return ErrCloneSuspected
-	case errors.Is(err, verification.ErrWebAuthnFailed), errors.Is(err, verification.ErrUnknownPasskey):
+	case errors.Is(err, verification.ErrUnknownPasskey):
+		return ErrUnknownCredential.WithCause(err)
+	case errors.Is(err, verification.ErrNoOrigin):
+		return ErrNoWebAuthnOrigin.WithCause(err)
+	case errors.Is(err, verification.ErrWebAuthnFailed):
 		return ErrWebAuthnFailed.WithCause(err)
 	}
 	return err

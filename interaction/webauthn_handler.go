@@ -71,8 +71,22 @@ type AssertionInput struct {
 	} `json:"clientExtensionResults"`
 }
 
+// RegistrationInput is the optional body of POST
+// /verification/webauthn-registration: mediation "conditional" begins a
+// registration for a browser's conditional create.
+type RegistrationInput struct {
+	Mediation string `json:"mediation" validate:"omitempty,oneof=conditional"`
+}
+
 func (h *Handler) webauthnRegistration(c *fiber.Ctx) error {
-	opts, err := h.Service.BeginRegistration(c.UserContext(), request(c), cookieID(c))
+	var in RegistrationInput
+	if len(c.Body()) > 0 {
+		var err error
+		if in, err = httpx.Bind[RegistrationInput](c, h.Binder); err != nil {
+			return err
+		}
+	}
+	opts, err := h.Service.BeginRegistration(c.UserContext(), request(c), cookieID(c), in.Mediation == "conditional")
 	if err != nil {
 		return err
 	}

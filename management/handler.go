@@ -7,6 +7,7 @@ import (
 	"errors"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/foyer-auth/foyer/internal/httpx"
@@ -190,6 +191,11 @@ func (h *Handler) mergeSettings(s *tenant.Settings, raw json.RawMessage) error {
 	merged.Normalize()
 	if err := merged.CheckSignUp(); err != nil {
 		return httpx.PrefixFields(err, "settings.")
+	}
+	for i, o := range merged.RelatedOrigins {
+		if !tenant.ValidRelatedOrigin(o) {
+			return httpx.InvalidField("settings.relatedOrigins["+strconv.Itoa(i)+"]", "origin", "https://host[:port]")
+		}
 	}
 	if wh := merged.Connectors.SMS.Webhook; wh != nil {
 		if err := wh.Validate(); err != nil {

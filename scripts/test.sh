@@ -7,19 +7,36 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+	sudo=(sudo)
+fi
+apt_updated=0
+apt_install() {
+	if [ "$apt_updated" -eq 0 ]; then
+		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		apt_updated=1
+	fi
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+}
+
 # Tests that need Redis start their own redis-server (internal/redistest).
 if ! command -v redis-server >/dev/null 2>&1; then
 	echo "==> installing redis-server"
-	sudo=()
-	if [ "$(id -u)" -ne 0 ]; then
-		sudo=(sudo)
-	fi
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server
+	apt_install redis-server
 	# The Debian package may start a system-wide server; tests never use it.
 	command -v redis-server >/dev/null
 fi
 redis-server --version
+
+# The browser tests (tests/browser_test.go) drive Debian's Chromium; with
+# CI=true they fail rather than skip when it is missing.
+if ! command -v chromium >/dev/null 2>&1; then
+	echo "==> installing chromium"
+	apt_install chromium
+	command -v chromium >/dev/null
+fi
+chromium --version 2>/dev/null
 
 echo "==> gofmt, go vet, staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))

@@ -26,6 +26,25 @@ type Settings struct {
 	// submits; by default a reset signs nobody in.
 	SignInAfterReset bool       `json:"signInAfterReset"`
 	Connectors       Connectors `json:"connectors"`
+	// RelatedOrigins are https origins on other domains whose pages may run
+	// WebAuthn ceremonies for this tenant's RP ID (W3C WebAuthn L3 §5.11,
+	// Related Origin Requests); GET /.well-known/webauthn on the RP ID host
+	// lists them. Browsers honour at most five registrable domains.
+	RelatedOrigins []string `json:"relatedOrigins" validate:"max=16,unique,dive,max=256"`
+	Branding       Branding `json:"branding"`
+}
+
+// Branding is how the hosted sign-in pages look for the tenant. Empty
+// fields fall back to Foyer's own look; the pages follow the browser's
+// prefers-color-scheme, with DarkPrimaryColor (or a lighter PrimaryColor)
+// in dark mode.
+type Branding struct {
+	LogoURL          string `json:"logoUrl" validate:"omitempty,max=2048,http_url"`
+	DarkLogoURL      string `json:"darkLogoUrl" validate:"omitempty,max=2048,http_url"`
+	PrimaryColor     string `json:"primaryColor" validate:"omitempty,len=7,hexcolor"`
+	DarkPrimaryColor string `json:"darkPrimaryColor" validate:"omitempty,len=7,hexcolor"`
+	TermsURL         string `json:"termsUrl" validate:"omitempty,max=2048,http_url"`
+	PrivacyURL       string `json:"privacyUrl" validate:"omitempty,max=2048,http_url"`
 }
 
 // Connectors say how one-time codes reach people. "log" prints codes on
@@ -111,7 +130,8 @@ func DefaultSettings() Settings {
 			Hints:            []string{},
 			Extensions:       PasskeyExtension{CredProps: true},
 		},
-		Connectors: Connectors{Email: EmailConnector{Type: "none"}, SMS: SMSConnector{Type: "none"}},
+		Connectors:     Connectors{Email: EmailConnector{Type: "none"}, SMS: SMSConnector{Type: "none"}},
+		RelatedOrigins: []string{},
 	}
 }
 
@@ -126,6 +146,9 @@ func (s *Settings) Normalize() {
 	}
 	if s.Passkey.Hints == nil {
 		s.Passkey.Hints = []string{}
+	}
+	if s.RelatedOrigins == nil {
+		s.RelatedOrigins = []string{}
 	}
 }
 

@@ -87,8 +87,10 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	suite.covered = newCoverage()
+	registerPageDecoders()
 
 	code := m.Run()
+	stopBrowsers()
 	if runsEverything() || os.Getenv("FOYER_E2E_COVERAGE") == "1" {
 		if missing := suite.covered.missing(suite.spec); len(missing) > 0 {
 			fmt.Fprintf(os.Stderr, "FAIL: operations of %s that no test exercised:\n  %s\n",

@@ -27,6 +27,9 @@ var (
 	ErrCloneSuspected  = errors.New("verification: sign counter did not increase (cloned authenticator?)")
 	ErrUnknownPasskey  = errors.New("verification: unknown credential")
 	ErrCeremonyExpired = errors.New("verification: webauthn ceremony expired")
+	// ErrNoOrigin: no page of the tenant may use its RP ID (no host under
+	// it, no related origin), so no ceremony can succeed.
+	ErrNoOrigin = errors.New("verification: no origin may use the tenant's RP ID")
 )
 
 // WebAuthn runs WebAuthn ceremonies for every tenant on
@@ -54,9 +57,12 @@ func (w *WebAuthn) rp(t *tenant.Tenant, origin string) (*webauthn.WebAuthn, erro
 	if rp, ok := w.cache[key]; ok {
 		return rp, nil
 	}
-	origins := t.Origins()
-	if origin != "" && !slices.Contains(origins, origin) {
-		origins = append(origins, origin)
+	origins := t.WebAuthnOrigins()
+	if origin != "" && t.AllowsWebAuthnOrigin(origin) && !slices.Contains(origins, origin) {
+		origins = append(origins, origin) // a dev-mode origin with a port
+	}
+	if len(origins) == 0 {
+		return nil, ErrNoOrigin
 	}
 	timeout := time.Duration(t.Settings.Passkey.Timeout) * time.Millisecond
 	tc := webauthn.TimeoutConfig{Enforce: true, Timeout: timeout, TimeoutUVD: timeout}
@@ -133,9 +139,21 @@ type Ceremony struct {
 	Challenge string
 }
 
+// pinned reports whether a ceremony begun from origin is bound to it: only
+// an origin allowed for the tenant's RP ID is. Any other is left unbound,
+// so the answer is checked against the tenant's WebAuthn origins, which
+// exclude it.
+func pinned(t *tenant.Tenant, origin string) bool {
+	return origin != "" && t.AllowsWebAuthnOrigin(origin)
+}
+
 // BeginRegistration builds creation options (ARCHITECTURE §6) for u, with
-// every field present and the tenant's preferences applied.
-func (w *WebAuthn) BeginRegistration(t *tenant.Tenant, origin string, u *User) (Ceremony, error) {
+// every field present and the tenant's preferences applied. A conditional
+// registration (W3C WebAuthn L3 §5.1.3, mediation "conditional": a passkey
+// created without a dialog, e.g. right after a password sign-in) asks for
+// a discoverable credential and never requires user verification; it is
+// the only kind whose answer may lack user presence.
+func (w *WebAuthn) BeginRegistration(t *tenant.Tenant, origin string, u *User, conditional bool) (Ceremony, error) {
 	rp, err := w.rp(t, origin)
 	if err != nil {
 		return Ceremony{}, err
@@ -147,10 +165,19 @@ func (w *WebAuthn) BeginRegistration(t *tenant.Tenant, origin string, u *User) (
 	}
 	rk := protocol.ResidentKeyRequirement(p.ResidentKey)
 	requireRK := rk == protocol.ResidentKeyRequirementRequired
+	uv := protocol.UserVerificationRequirement(p.UserVerification)
+	mediation := protocol.MediationDefault
+	if conditional {
+		mediation = protocol.MediationConditional
+		rk, requireRK = protocol.ResidentKeyRequirementRequired, true
+		if uv == protocol.VerificationRequired {
+			uv = protocol.VerificationPreferred
+		}
+	}
 	sel := protocol.AuthenticatorSelection{
 		AuthenticatorAttachment: protocol.AuthenticatorAttachment(p.AuthenticatorAttachment),
 		RequireResidentKey:      &requireRK, ResidentKey: rk,
-		UserVerification: protocol.UserVerificationRequirement(p.UserVerification),
+		UserVerification: uv,
 	}
 	exts := []webauthn.ExtensionOption{}
 	if p.Extensions.CredProps {
@@ -166,7 +193,7 @@ func (w *WebAuthn) BeginRegistration(t *tenant.Tenant, origin string, u *User) (
 		webauthn.WithExclusions(descriptors(u.Credentials)),
 		webauthn.WithExtensions(exts...),
 	}
-	if origin != "" {
+	if pinned(t, origin) {
 		opts = append(opts, webauthn.WithRegistrationOrigin(origin))
 	}
 	if len(p.Hints) > 0 {
@@ -176,7 +203,7 @@ func (w *WebAuthn) BeginRegistration(t *tenant.Tenant, origin string, u *User) (
 		}
 		opts = append(opts, webauthn.WithPublicKeyCredentialHints(hints))
 	}
-	creation, sd, err := rp.BeginRegistration(libUser{u}, opts...)
+	creation, sd, err := rp.BeginMediatedRegistration(libUser{u}, mediation, opts...)
 	if err != nil {
 		return Ceremony{}, fmt.Errorf("begin registration: %w", err)
 	}
@@ -275,7 +302,7 @@ func (w *WebAuthn) BeginLogin(t *tenant.Tenant, origin string, u *User, options 
 		o(&cfg)
 	}
 	opts := []webauthn.LoginOption{webauthn.WithUserVerification(cfg.uv)}
-	if origin != "" {
+	if pinned(t, origin) {
 		opts = append(opts, webauthn.WithLoginOrigin(origin))
 	}
 	var assertion *protocol.CredentialAssertion
@@ -325,6 +352,12 @@ func (w *WebAuthn) FinishLogin(t *tenant.Tenant, origin string, u *User, session
 	var sd webauthn.SessionData
 	if err := json.Unmarshal(session, &sd); err != nil {
 		return Assertion{}, fmt.Errorf("webauthn session: %w", err)
+	}
+	// A credential the user does not have (deleted, or never known here)
+	// is told apart from a failed check, so that the page can ask the
+	// browser to forget it (signalUnknownCredential, L3 §5.1.10).
+	if !slices.ContainsFunc(u.Credentials, func(c account.Credential) bool { return bytes.Equal(c.ID, parsed.RawID) }) {
+		return Assertion{}, ErrUnknownPasskey
 	}
 	var cred *webauthn.Credential
 	if len(sd.UserID) == 0 {

@@ -15,6 +15,7 @@ import (
 	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/tenant"
 	"github.com/foyer-auth/foyer/verification"
+	"github.com/foyer-auth/foyer/web"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/redis/go-redis/v9"
@@ -176,6 +177,12 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	}
 	ix.Service.Finisher = provider
 	provider.Mount(app.Group("/oidc", resolver.Middleware()))
+
+	pages, err := web.New()
+	if err != nil {
+		return nil, fmt.Errorf("hosted pages: %w", err)
+	}
+	pages.Mount(app, resolver.Middleware())
 
 	// Last: 404, or 405 with Allow for a path served for other methods.
 	app.Use(httpx.NotFound(app.GetRoutes(true)))

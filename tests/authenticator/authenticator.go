@@ -129,6 +129,10 @@ type Credential struct {
 // PublicKey returns the credential's public key.
 func (c *Credential) PublicKey() crypto.PublicKey { return c.key.Public() }
 
+// PKCS8 returns the credential's private key in PKCS #8 form, e.g. to hand
+// the same credential to a browser's virtual authenticator.
+func (c *Credential) PKCS8() ([]byte, error) { return x509.MarshalPKCS8PrivateKey(c.key) }
+
 // Credentials returns the credentials this authenticator holds, oldest first.
 func (a *Authenticator) Credentials() []*Credential {
 	a.mu.Lock()
