@@ -102,6 +102,9 @@ func (s *Service) ready(ctx context.Context, t *tenant.Tenant, ix *Interaction) 
 
 // finish carries out a claimed submit.
 func (s *Service) finish(ctx context.Context, t *tenant.Tenant, id, loginID string, ix *Interaction, u *account.User) (SubmitResult, error) {
+	// The gate judges the factors the user had before this interaction
+	// bound any: a factor bound here is checked by binding it.
+	had := factorsOf(u)
 	var err error
 	switch ix.Event {
 	case ForgotPassword:
@@ -120,16 +123,17 @@ func (s *Service) finish(ctx context.Context, t *tenant.Tenant, id, loginID stri
 			}
 		}
 	}
-	return s.signIn(ctx, t, id, loginID, ix, u)
+	return s.signIn(ctx, t, id, loginID, ix, u, had)
 }
 
 // signIn is the only way an interaction ends signed in. It passes the MFA
-// gate on u's factors as they are now (ARCHITECTURE §9: every path that
+// gate on the factors u had before this interaction bound any, read at
+// submit (ARCHITECTURE §9: every path that
 // ends signed in passes the same gate), ends the login session the browser
 // presented (loginID, when it is this tenant's: signing in again replaces
 // it), starts a login session under a new id, and deletes the interaction.
-func (s *Service) signIn(ctx context.Context, t *tenant.Tenant, id, loginID string, ix *Interaction, u *account.User) (SubmitResult, error) {
-	if need, ok := mfaGate(t, ix, u.Factors()); !ok {
+func (s *Service) signIn(ctx context.Context, t *tenant.Tenant, id, loginID string, ix *Interaction, u *account.User, had []string) (SubmitResult, error) {
+	if need, ok := mfaGate(t, ix, had); !ok {
 		return SubmitResult{}, need.err
 	}
 	// Ended before the new one exists: if what follows fails, the browser
@@ -174,7 +178,7 @@ func (s *Service) resetPassword(ctx context.Context, t *tenant.Tenant, id, login
 	}
 	if t.Settings.SignInAfterReset {
 		if _, ok := mfaGate(t, ix, u.Factors()); ok {
-			return s.signIn(ctx, t, id, loginID, ix, u)
+			return s.signIn(ctx, t, id, loginID, ix, u, u.Factors())
 		}
 	}
 	return SubmitResult{}, s.Store.Delete(ctx, s.Kind, id)

@@ -212,7 +212,7 @@ func (h *Handler) render(c *fiber.Ctx, name string, p pageData) error {
 // earlier visit), so that it joins that interaction instead of starting
 // another. The cookie is HttpOnly: only the server can see it.
 func hasInteraction(c *fiber.Ctx, t *tenant.Tenant) bool {
-	secure := !t.Dev || c.Protocol() == "https"
+	secure := !t.Dev || httpx.Scheme(c) == "https"
 	return c.Cookies(session.CookieName(session.InteractionCookie, secure)) != ""
 }
 

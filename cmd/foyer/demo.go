@@ -29,7 +29,7 @@ func ensureDemoApp(ctx context.Context, rdb redis.UniversalClient, addr net.Addr
 	}
 	_, port, _ := net.SplitHostPort(addr.String())
 	origin := "http://localhost:" + port
-	redirect, logout := origin+"/demo/callback", origin+"/demo"
+	redirect, logout := origin+"/demo/callback", origin+"/" // the demo app lives at /
 	apps := oidc.NewApplications(rdb, time.Now, time.Second)
 	_, err = apps.Create(ctx, t.ID, demoClientID, oidc.ApplicationInput{
 		Name: "Foyer demo", Type: oidc.TypeSPA, RedirectURIs: []string{redirect}, PostLogoutRedirectURIs: []string{logout},
