@@ -43,7 +43,7 @@ func (h *Handler) MountSession(r fiber.Router) {
 }
 
 func request(c *fiber.Ctx) Request {
-	return Request{Tenant: tenant.From(c), IP: c.IP(), Origin: c.Get(fiber.HeaderOrigin)}
+	return Request{Tenant: tenant.From(c), IP: c.IP(), Origin: c.Get(fiber.HeaderOrigin), UserAgent: c.Get(fiber.HeaderUserAgent)}
 }
 
 func (h *Handler) start(c *fiber.Ctx) error {
@@ -165,7 +165,7 @@ func (h *Handler) clearProfile(c *fiber.Ctx) error {
 }
 
 func (h *Handler) submit(c *fiber.Ctx) error {
-	res, err := h.Service.Submit(c.UserContext(), tenant.From(c), cookieID(c))
+	res, err := h.Service.Submit(c.UserContext(), request(c), cookieID(c))
 	if err != nil {
 		return err
 	}

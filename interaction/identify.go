@@ -118,7 +118,7 @@ func (s *Service) identify(ctx context.Context, r Request, event Event, in Ident
 		verification.Bucket{Scope: "pw-id", Value: kind + ":" + value, Limit: s.Limits.PerIdentifier},
 		verification.Bucket{Scope: "pw-ip", Value: r.IP, Limit: s.Limits.PerIP})
 	if err != nil {
-		return nil, Verified{}, limitErr(err, ErrTooManyAttempts)
+		return nil, Verified{}, s.failed(ctx, r, event, MethodPassword, "", limitErr(err, ErrTooManyAttempts))
 	}
 	u, err := s.Accounts.Find(ctx, r.Tenant.ID, kind, value)
 	if err != nil && !errors.Is(err, account.ErrNotFound) {
@@ -130,7 +130,7 @@ func (s *Service) identify(ctx context.Context, r Request, event Event, in Ident
 	}
 	if err := s.Hasher.Verify(ctx, hash, in.Password); err != nil {
 		if errors.Is(err, verification.ErrPasswordMismatch) {
-			return nil, Verified{}, ErrInvalidCredentials
+			return nil, Verified{}, s.failed(ctx, r, event, MethodPassword, uidOf(u), ErrInvalidCredentials)
 		}
 		if errors.Is(err, verification.ErrBusy) {
 			s.Limiter.Release(ctx, res)

@@ -31,6 +31,9 @@ type Service struct {
 	Limiter    *verification.Limiter
 	Limits     Limits
 	Now        func() time.Time
+	// Recorder, if set, hears of sign-ins, sign-ups, resets and MFA
+	// changes (audit trail, webhooks, metrics).
+	Recorder Recorder
 }
 
 // Limits bound failed attempts (ARCHITECTURE §9).
@@ -217,4 +220,6 @@ type Request struct {
 	// Origin is the browser origin of the request, already checked against
 	// the tenant's origins ("" for non-browser clients).
 	Origin string
+	// UserAgent is the client's User-Agent header, for the audit trail.
+	UserAgent string
 }

@@ -22,7 +22,8 @@ type SubmitResult struct {
 // Submit finishes the interaction: it decides what is still missing, and
 // when nothing is, creates the user (Register), starts a login session under
 // a new id, and deletes the interaction.
-func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id string) (SubmitResult, error) {
+func (s *Service) Submit(ctx context.Context, r Request, id string) (res SubmitResult, err error) {
+	t := r.Tenant
 	ix, _, err := s.load(ctx, t, id)
 	if err != nil {
 		return SubmitResult{}, err
@@ -42,11 +43,19 @@ func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id string) (Subm
 			}
 			return SubmitResult{}, err
 		}
+		if u.Suspended {
+			return SubmitResult{}, s.failed(ctx, r, ix.Event, firstMethod(ix), u.ID, ErrSuspended)
+		}
 	case Register:
 		if missing := missingProfile(t, ix); len(missing) > 0 {
 			return SubmitResult{}, ErrMissingProfile.WithDetails(MissingProfileDetails{MissingProfile: missing})
 		}
 	}
+	defer func() {
+		if err == nil {
+			s.recordSubmit(ctx, r, ix, u)
+		}
+	}()
 	if ix.Event == ForgotPassword {
 		return s.resetPassword(ctx, t, id, ix, u)
 	}
@@ -55,7 +64,7 @@ func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id string) (Subm
 	}
 	if ix.Event == Register {
 		if u, err = s.createUser(ctx, t, ix); err != nil {
-			return SubmitResult{}, err
+			return SubmitResult{}, s.failed(ctx, r, Register, firstMethod(ix), "", err)
 		}
 	} else if hasPendingFactors(ix) {
 		if u, err = s.Accounts.Update(ctx, t.ID, u.ID, func(u *account.User) error {

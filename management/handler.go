@@ -29,6 +29,8 @@ type Handler struct {
 	Binder     *httpx.Binder
 	AdminKey   string
 	BaseDomain string
+	// Ops serves users, audit logs and webhooks (management/ops.go).
+	Ops Ops
 }
 
 // Mount registers the routes on r (the /api/admin group).
@@ -38,6 +40,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Post("/tenants", h.create)
 	r.Get("/tenants/:id", h.get)
 	r.Patch("/tenants/:id", h.update)
+	h.mountOps(r)
 }
 
 func (h *Handler) auth(c *fiber.Ctx) error {
@@ -113,6 +116,7 @@ func (h *Handler) get(c *fiber.Ctx) error {
 	if err != nil {
 		return mapErr(err)
 	}
+	c.Set(fiber.HeaderETag, tenant.ETag(t))
 	return c.JSON(redact(t))
 }
 
@@ -132,7 +136,7 @@ func (h *Handler) update(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t, err := h.Tenants.Update(c.UserContext(), c.Params("id"), func(t *tenant.Tenant) error {
+	t, err := h.Tenants.UpdateIf(c.UserContext(), c.Params("id"), c.Get(fiber.HeaderIfMatch), func(t *tenant.Tenant) error {
 		if len(in.Hosts) > 0 {
 			hosts := make([]string, 0, len(in.Hosts))
 			for _, host := range in.Hosts {
@@ -146,6 +150,8 @@ func (h *Handler) update(c *fiber.Ctx) error {
 		return mapErr(err)
 	}
 	h.Resolver.Forget()
+	h.adminAudit(c, t, "Admin.Tenant.Update", "")
+	c.Set(fiber.HeaderETag, tenant.ETag(t))
 	return c.JSON(redact(t))
 }
 
@@ -185,6 +191,8 @@ func mapErr(err error) error {
 		return ErrTenantNotFound
 	case errors.Is(err, tenant.ErrTaken):
 		return ErrTaken
+	case errors.Is(err, tenant.ErrConflict):
+		return ErrTenantConflict
 	}
 	return err
 }

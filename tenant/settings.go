@@ -21,7 +21,18 @@ type Settings struct {
 	// submits; by default a reset signs nobody in.
 	SignInAfterReset bool       `json:"signInAfterReset"`
 	Connectors       Connectors `json:"connectors"`
+	Audit            Audit      `json:"audit"`
 }
+
+// Audit bounds the tenant's audit trail: entries beyond MaxEntries, or
+// older than RetentionDays, are trimmed.
+type Audit struct {
+	MaxEntries    int64 `json:"maxEntries" validate:"min=100,max=1000000"`
+	RetentionDays int   `json:"retentionDays" validate:"min=1,max=3650"`
+}
+
+// DefaultAudit is the audit retention of a tenant that sets none.
+var DefaultAudit = Audit{MaxEntries: 100000, RetentionDays: 90}
 
 // Connectors say how one-time codes reach people. "log" prints codes on
 // the server log and is only honoured in dev mode; "none" disables the
@@ -107,6 +118,7 @@ func DefaultSettings() Settings {
 			Extensions:       PasskeyExtension{CredProps: true},
 		},
 		Connectors: Connectors{Email: EmailConnector{Type: "none"}, SMS: SMSConnector{Type: "none"}},
+		Audit:      DefaultAudit,
 	}
 }
 

@@ -27,6 +27,8 @@ type deps struct {
 	// hasher is shared by every tenant: its concurrency limit is per process.
 	hasher *verification.Hasher
 	key    []byte // FOYER_SECRET_KEY
+
+	opsDeps
 }
 
 // bodyLimit bounds every request body: the largest legitimate one (a
@@ -64,6 +66,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		DisableStartupMessage: true,
 		AppName:               "foyer",
 	})
+	app.Use(d.accessLog(mappings)) // outermost: sees the status the client gets
 	// A panicking handler answers 500 through the ErrorHandler instead of
 	// taking the process down.
 	app.Use(recover.New())
@@ -79,6 +82,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		return nil, err
 	}
 
+	app.Use(httpx.RequestContext(cfg.ReqTimeout)) // probes get a request id too
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(c.UserContext(), 500*time.Millisecond)
@@ -88,12 +92,13 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		}
 		return c.SendString("ok")
 	})
-	app.Use(httpx.RequestContext(cfg.ReqTimeout))
 	app.Use(httpx.BodyLimit(bodyLimit))
 
 	// Routes are grouped under distinct prefixes: Fiber v2 group middleware
 	// applies to every later route sharing the prefix.
-	admin := &management.Handler{Tenants: tenants, Resolver: resolver, Binder: binder, AdminKey: cfg.AdminKey, BaseDomain: cfg.BaseDomain}
+	snd := senders(cfg.Dev, d)
+	admin := &management.Handler{Tenants: tenants, Resolver: resolver, Binder: binder, AdminKey: cfg.AdminKey, BaseDomain: cfg.BaseDomain,
+		Ops: d.adminOps(cfg, store, snd)}
 	admin.Mount(app.Group("/api/admin"))
 
 	tenantScoped := []fiber.Handler{
@@ -109,12 +114,13 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 			Hasher:     d.hasher,
 			WebAuthn:   verification.NewWebAuthn(),
 			TOTP:       &verification.TOTP{Box: box, Now: d.now},
-			Senders:    senders(cfg.Dev, d.log),
+			Senders:    snd,
 			CodeKey:    d.key,
 			SendLimits: interaction.DefaultSendLimits,
 			Limiter:    verification.NewLimiter(d.rdb, d.now),
 			Limits:     interaction.DefaultLimits,
 			Now:        d.now,
+			Recorder:   d.recorder,
 		},
 		Binder: binder,
 	}
@@ -127,7 +133,8 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 
 // senders picks a tenant's connector for one-time codes. Connectors are
 // cheap values built from the tenant's settings on each send.
-func senders(dev bool, log *slog.Logger) interaction.SenderFor {
+// Their outbound connections obey the egress rule.
+func senders(dev bool, d deps) interaction.SenderFor {
 	return func(t *tenant.Tenant, channel string) (connector.Sender, error) {
 		c := t.Settings.Connectors
 		typ := c.Email.Type
@@ -136,15 +143,15 @@ func senders(dev bool, log *slog.Logger) interaction.SenderFor {
 		}
 		switch {
 		case typ == "smtp" && c.Email.SMTP != nil:
-			return connector.NewSMTP(*c.Email.SMTP), nil
+			return d.countSender(channel, typ, connector.NewSMTP(*c.Email.SMTP, d.smtpOptions()...)), nil
 		case typ == "webhook" && c.SMS.Webhook != nil:
-			wh, err := connector.NewWebhook(*c.SMS.Webhook)
+			wh, err := connector.NewWebhook(*c.SMS.Webhook, d.webhookOptions()...)
 			if err != nil {
 				return nil, interaction.ErrConnectorAbsent.WithCause(err)
 			}
-			return wh, nil
+			return d.countSender(channel, typ, wh), nil
 		case dev && (typ == "log" || typ == "none"):
-			return &connector.Log{Logger: log}, nil
+			return d.countSender(channel, "log", &connector.Log{Logger: d.log}), nil
 		}
 		return nil, interaction.ErrConnectorAbsent
 	}

@@ -30,6 +30,8 @@ type config struct {
 	// SecretKey (32 bytes, base64 or hex) seals TOTP secrets and keys the
 	// hashes of one-time codes. Dev mode makes a random one per run.
 	SecretKey string
+
+	opsConfig
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -63,6 +65,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&cfg.SessionIdle, "session-idle", dur("FOYER_SESSION_IDLE", "24h"), "login session idle timeout (FOYER_SESSION_IDLE)")
 	fs.DurationVar(&cfg.SessionAbsolute, "session-absolute", dur("FOYER_SESSION_ABSOLUTE", "336h"), "login session absolute timeout (FOYER_SESSION_ABSOLUTE)")
 	fs.StringVar(&cfg.SecretKey, "secret-key", env("FOYER_SECRET_KEY", ""), "32-byte server key, base64 or hex, sealing TOTP secrets (FOYER_SECRET_KEY)")
+	cfg.opsConfig.register(fs, env, dur)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -70,6 +73,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		problems = append(problems, "FOYER_DEV: want 1, true, 0 or false")
 	}
 	problems = append(problems, cfg.validate()...)
+	problems = append(problems, cfg.opsConfig.validate()...)
+	if cfg.metricsOnPublicAddr() {
+		problems = append(problems, "FOYER_METRICS_ADDR: must differ from FOYER_ADDR (metrics are never served on the public port)")
+	}
 	if cfg.RedisURL == "" {
 		cfg.Dev = true // the embedded store is for trying Foyer out
 	}

@@ -36,7 +36,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := newLogger(cfg, stderr)
 	rdb, closeRedis, err := openRedis(ctx, cfg.RedisURL)
 	if err != nil {
 		return err
@@ -56,8 +56,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
+	ops, stopOps, err := startOps(cfg, rdb, log, key, now)
+	if err != nil {
+		return err
+	}
+	defer stopOps(cfg.ShutdownTimeout)
 	app, err := newApp(cfg, deps{rdb: rdb, log: log, now: now, key: key,
-		hasher: verification.NewHasher(verification.OWASPParams, runtime.GOMAXPROCS(0))})
+		hasher: verification.NewHasher(verification.OWASPParams, runtime.GOMAXPROCS(0)), opsDeps: ops})
 	if err != nil {
 		return err
 	}
@@ -74,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
+	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
