@@ -61,17 +61,17 @@ func TestMetricsAfterAFlow(t *testing.T) {
 
 	body := scrape(t, addr)
 	for series, atLeast := range map[string]float64{
-		`foyer_http_requests_total{method="PUT",route="/api/interaction",status="2xx"}`:                                              1,
-		`foyer_http_requests_total{method="PATCH",route="/api/interaction/identifiers",status="4xx"}`:                                6,
-		`foyer_http_requests_total{method="POST",route="/api/interaction/submit",status="2xx"}`:                                      1,
-		`foyer_http_request_duration_seconds_count{method="POST",route="/api/interaction/submit"}`:                                   1,
+		`foyer_http_requests_total{method="PUT",route="/api/interaction",status="2xx"}`:                                            1,
+		`foyer_http_requests_total{method="PATCH",route="/api/interaction/identifiers",status="4xx"}`:                              6,
+		`foyer_http_requests_total{method="POST",route="/api/interaction/submit",status="2xx"}`:                                    1,
+		`foyer_http_request_duration_seconds_count{method="POST",route="/api/interaction/submit"}`:                                 1,
 		`foyer_limiter_refusals_total{code="session.verification_blocked_too_many_attempts",route="/api/interaction/identifiers"}`: 1,
-		`foyer_sign_ups_total{method="password",result="success"}`:                                                                   1,
-		`foyer_sign_ins_total{method="password",result="failure"}`:                                                                   6,
-		`foyer_connector_deliveries_total{channel="email",connector="smtp",result="success"}`:                                        1,
-		`foyer_redis_command_duration_seconds_count{command="evalsha"}`:                                                              1,
-		`foyer_redis_pool_connections`:                                                                                               1,
-		`go_goroutines`:                                                                                                               1,
+		`foyer_sign_ups_total{method="password",result="success"}`:                                                                 1,
+		`foyer_sign_ins_total{method="password",result="failure"}`:                                                                 6,
+		`foyer_connector_deliveries_total{channel="email",connector="smtp",result="success"}`:                                      1,
+		`foyer_redis_command_duration_seconds_count{command="evalsha"}`:                                                            1,
+		`foyer_redis_pool_connections`: 1,
+		`go_goroutines`:                1,
 	} {
 		require.GreaterOrEqual(t, sample(body, series), atLeast, "%s in\n%s", series, body)
 	}

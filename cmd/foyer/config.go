@@ -54,6 +54,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	devEnv := env("FOYER_DEV", "")
 	fs := flag.NewFlagSet("foyer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: foyer [flags]    run the server (every flag also reads FOYER_<NAME>)")
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), cliUsage)
+	}
 	fs.StringVar(&cfg.Addr, "addr", env("FOYER_ADDR", "127.0.0.1:3001"), "listen address (FOYER_ADDR)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", env("FOYER_REDIS_URL", ""), "redis:// or rediss:// URL, or host:port,host:port for a Redis Cluster; empty: embedded in-memory store (FOYER_REDIS_URL)")
 	fs.StringVar(&cfg.BaseDomain, "base-domain", env("FOYER_BASE_DOMAIN", ""), "tenants live on <slug>.<base domain> (FOYER_BASE_DOMAIN)")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,8 +22,16 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	var err error
+	if isCLI(os.Args[1:]) {
+		err = runCLI(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	} else {
+		err = run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	}
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h printed the usage
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "foyer:", err)
 		os.Exit(1)
