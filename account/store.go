@@ -84,6 +84,14 @@ func (s *Store) Create(ctx context.Context, tid string, u *User) error {
 	u.CreatedAt = s.now().UTC()
 	u.UpdatedAt = u.CreatedAt
 	_, err := s.write(ctx, tid, 0, nil, u)
+	if errors.Is(err, errVersion) {
+		// The id is new, so a user already under it is this very write:
+		// Redis ran the script, its answer was lost, and the client sent
+		// it again (go-redis retries a command after a read timeout).
+		if got, _, gerr := s.get(ctx, tid, u.ID); gerr == nil && got.CreatedAt.Equal(u.CreatedAt) {
+			return nil
+		}
+	}
 	return err
 }
 

@@ -149,17 +149,34 @@ func (d *Dispatcher) ensureGroup(ctx context.Context) error {
 	return nil
 }
 
-// retry claims the deliveries whose back-off has passed, whoever held them.
+// retry claims the deliveries whose back-off has passed, whoever held
+// them. It pages through the whole pending list: the oldest entries may be
+// waiting out long back-offs while newer ones are due.
 func (d *Dispatcher) retry(ctx context.Context) error {
-	pend, err := d.RDB.XPendingExt(ctx, &redis.XPendingExtArgs{
-		Stream: QueueKey, Group: Group, Idle: d.RetryBase, Start: "-", End: "+", Count: 64,
-	}).Result()
-	if err != nil {
-		if redis.HasErrorPrefix(err, "NOGROUP") {
+	start := "-"
+	for range 64 { // at most 4,096 pending entries a pass
+		pend, err := d.RDB.XPendingExt(ctx, &redis.XPendingExtArgs{
+			Stream: QueueKey, Group: Group, Idle: d.RetryBase, Start: start, End: "+", Count: 64,
+		}).Result()
+		if err != nil {
+			if redis.HasErrorPrefix(err, "NOGROUP") {
+				return nil
+			}
+			return err
+		}
+		if err := d.claimDue(ctx, pend); err != nil {
+			return err
+		}
+		if len(pend) < 64 {
 			return nil
 		}
-		return err
+		start = "(" + pend[len(pend)-1].ID
 	}
+	return nil
+}
+
+// claimDue claims and starts the entries of pend whose back-off has passed.
+func (d *Dispatcher) claimDue(ctx context.Context, pend []redis.XPendingExt) error {
 	for _, p := range pend {
 		wait := d.delay(p.RetryCount)
 		if p.Idle < wait || d.busy(p.ID) {

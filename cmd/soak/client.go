@@ -128,7 +128,7 @@ func (v *vu) call(ctx context.Context, method, path, route string, body any, wan
 		v.rec.add(s)
 		return nil, errOutage
 	default:
-		s.unexpected, s.detail = true, fmt.Sprintf("%d %.200s", res.StatusCode, b)
+		s.unexpected, s.detail = true, fmt.Sprintf("%d %.200s (request %s)", res.StatusCode, b, res.Header.Get("X-Request-Id"))
 	}
 	v.rec.add(s)
 	if s.unexpected {

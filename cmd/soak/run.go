@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -126,7 +127,34 @@ func run(ctx context.Context, o options) (bool, error) {
 	}
 	hooksMissing := waitHooks(ctx, hooks, acked, names, 30*time.Second)
 
-	return report(o, began, loadEnd, samples, faults, dropped, acked, missing, hooksMissing, mail.got.Load(), hooks, metricsAddr), nil
+	ok := report(o, began, loadEnd, samples, faults, dropped, acked, missing, hooksMissing, mail.got.Load(), hooks, metricsAddr)
+	printErrors(filepath.Join(dir, "foyer.log"))
+	if keep := os.Getenv("SOAK_KEEP_LOG"); keep != "" {
+		if b, err := os.ReadFile(filepath.Join(dir, "foyer.log")); err == nil {
+			_ = os.WriteFile(keep, b, 0o600)
+		}
+	}
+	return ok, nil
+}
+
+// printErrors shows the server's error lines (500s are logged with their
+// cause), since the log goes with the temporary directory.
+func printErrors(path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, `"level":"ERROR"`) && !strings.Contains(line, `"status":503`) {
+			if n == 0 {
+				fmt.Println("\nfoyer's error log lines:")
+			}
+			if n++; n <= 10 {
+				fmt.Println("  " + line)
+			}
+		}
+	}
 }
 
 // waitReady waits for /readyz.
