@@ -41,11 +41,12 @@ func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 func userKey(tid, uid string) string        { return "foyer:t:{" + tid + "}:user:" + uid }
 func indexKey(tid, kind, val string) string { return "foyer:t:{" + tid + "}:idx:" + kind + ":" + val }
 
-// writeScript writes a user and its indexes, all or nothing.
+// writeScript writes a user and its indexes, all or nothing, and lists a
+// new user in the tenant's user list.
 //
-//	KEYS[1] user; KEYS[2..1+nAdd] indexes to claim; the rest indexes to drop.
-//	ARGV[1] expected version ("0": the user must not exist), ARGV[2] doc,
-//	ARGV[3] uid, ARGV[4] nAdd.
+//	KEYS[1] user; KEYS[2] user list; KEYS[3..2+nAdd] indexes to claim; the
+//	rest indexes to drop. ARGV[1] expected version ("0": the user must not
+//	exist), ARGV[2] doc, ARGV[3] uid, ARGV[4] nAdd, ARGV[5] list member.
 //
 // Answers {0, newVersion}, {1, i} when index i is someone else's, or {2}
 // on a version mismatch.
@@ -53,14 +54,15 @@ var writeScript = redis.NewScript(`
 local v = redis.call('HGET', KEYS[1], 'v') or '0'
 if v ~= ARGV[1] then return {2, 0} end
 local nAdd = tonumber(ARGV[4])
-for i = 2, nAdd + 1 do
+for i = 3, nAdd + 2 do
   local owner = redis.call('GET', KEYS[i])
-  if owner and owner ~= ARGV[3] then return {1, i - 1} end
+  if owner and owner ~= ARGV[3] then return {1, i - 2} end
 end
-for i = 2, nAdd + 1 do redis.call('SET', KEYS[i], ARGV[3]) end
-for i = nAdd + 2, #KEYS do
+for i = 3, nAdd + 2 do redis.call('SET', KEYS[i], ARGV[3]) end
+for i = nAdd + 3, #KEYS do
   if redis.call('GET', KEYS[i]) == ARGV[3] then redis.call('DEL', KEYS[i]) end
 end
+if v == '0' then redis.call('ZADD', KEYS[2], 0, ARGV[5]) end
 local nv = tonumber(v) + 1
 redis.call('HSET', KEYS[1], 'v', nv, 'doc', ARGV[2])
 return {0, nv}`)
@@ -82,6 +84,14 @@ func (s *Store) Create(ctx context.Context, tid string, u *User) error {
 	u.CreatedAt = s.now().UTC()
 	u.UpdatedAt = u.CreatedAt
 	_, err := s.write(ctx, tid, 0, nil, u)
+	if errors.Is(err, errVersion) {
+		// The id is new, so a user already under it is this very write:
+		// Redis ran the script, its answer was lost, and the client sent
+		// it again (go-redis retries a command after a read timeout).
+		if got, _, gerr := s.get(ctx, tid, u.ID); gerr == nil && got.CreatedAt.Equal(u.CreatedAt) {
+			return nil
+		}
+	}
 	return err
 }
 
@@ -95,12 +105,12 @@ func (s *Store) write(ctx context.Context, tid string, version int64, old, u *Us
 	if old != nil {
 		drop = diffIdx(old.indexes(), add)
 	}
-	keys := make([]string, 0, 1+len(add)+len(drop))
-	keys = append(keys, userKey(tid, u.ID))
+	keys := make([]string, 0, 2+len(add)+len(drop))
+	keys = append(keys, userKey(tid, u.ID), listKey(tid))
 	for _, ix := range append(add, drop...) {
 		keys = append(keys, indexKey(tid, ix[0], ix[1]))
 	}
-	res, err := writeScript.Run(ctx, s.rdb, keys, strconv.FormatInt(version, 10), doc, u.ID, len(add)).Int64Slice()
+	res, err := writeScript.Run(ctx, s.rdb, keys, strconv.FormatInt(version, 10), doc, u.ID, len(add), listMember(u)).Int64Slice()
 	if err != nil {
 		return 0, fmt.Errorf("%w: write user: %w", ErrUnavailable, err)
 	}

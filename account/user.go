@@ -17,8 +17,10 @@ type User struct {
 	// no PII), so authenticators never learn the user id.
 	WebAuthnHandle []byte     `json:"webauthnHandle"`
 	MFA            MFAFactors `json:"mfa"`
-	CreatedAt      time.Time  `json:"createdAt"`
-	UpdatedAt      time.Time  `json:"updatedAt"`
+	// Suspended users cannot sign in; an admin sets and clears it.
+	Suspended bool      `json:"suspended,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // MFAFactors are the user's second factors.

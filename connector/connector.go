@@ -22,6 +22,9 @@ const (
 	PurposeSignIn         = "SignIn"
 	PurposeRegister       = "Register"
 	PurposeForgotPassword = "ForgotPassword"
+	// PurposeInvite tells someone an admin made them an account: it carries
+	// no code, and points them to "Forgot password" to choose a password.
+	PurposeInvite = "Invite"
 )
 
 // Message is one code to deliver.
@@ -60,6 +63,7 @@ type view struct {
 	TenantName string
 	Lang       string
 	Action     string // what the code lets the user do, e.g. "sign in"
+	Invite     bool   // an invitation, not a code
 }
 
 func newView(m Message) view {
@@ -71,6 +75,8 @@ func newView(m Message) view {
 		v.Action = "create your account"
 	case PurposeForgotPassword:
 		v.Action = "reset your password"
+	case PurposeInvite:
+		v.Invite = true
 	}
 	if v.Lang == "" {
 		v.Lang = "en"
@@ -94,8 +100,15 @@ func renderHTML(name string, v view) (string, error) {
 	return b.String(), nil
 }
 
-// subject is "Your <tenant> verification code".
-func subject(tenantName string) string {
+// subject is "Your <tenant> verification code" (or "account", for an
+// invitation).
+func subject(tenantName, purpose string) string {
+	if purpose == PurposeInvite {
+		if name := oneLine(tenantName); name != "" {
+			return "Your " + name + " account"
+		}
+		return "Your new account"
+	}
 	if name := oneLine(tenantName); name != "" {
 		return "Your " + name + " verification code"
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/wneessen/go-mail"
+
+	"github.com/foyer-auth/foyer/egress"
 )
 
 // TLS modes of SMTPConfig.
@@ -38,6 +40,7 @@ type SMTPConfig struct {
 type SMTP struct {
 	cfg     SMTPConfig
 	rootCAs *x509.CertPool
+	egress  *egress.Policy
 }
 
 // SMTPOption changes an SMTP connector.
@@ -47,6 +50,12 @@ type SMTPOption func(*SMTP)
 // the system's, for a mail server with a private CA (and for tests).
 func WithRootCAs(pool *x509.CertPool) SMTPOption {
 	return func(s *SMTP) { s.rootCAs = pool }
+}
+
+// WithEgress dials the mail server through p, which checks the address
+// actually connected to (FOYER_EGRESS_ALLOW).
+func WithEgress(p *egress.Policy) SMTPOption {
+	return func(s *SMTP) { s.egress = p }
 }
 
 // NewSMTP returns an SMTP connector. cfg is assumed validated (its validate
@@ -111,7 +120,7 @@ func (s *SMTP) message(m Message) (*mail.Msg, error) {
 	if err := msg.To(m.To); err != nil {
 		return nil, fmt.Errorf("recipient address: %w", err)
 	}
-	msg.Subject(subject(m.TenantName))
+	msg.Subject(subject(m.TenantName, m.Purpose))
 	if m.Locale != "" && !strings.ContainsAny(m.Locale, "\r\n") {
 		msg.SetGenHeader(mail.HeaderContentLang, m.Locale)
 	}
@@ -124,9 +133,19 @@ func (s *SMTP) message(m Message) (*mail.Msg, error) {
 
 func (s *SMTP) client() (*mail.Client, error) {
 	c := s.cfg
+	tlsConfig := &tls.Config{ServerName: c.Host, RootCAs: s.rootCAs, MinVersion: tls.VersionTLS12}
 	opts := []mail.Option{
 		mail.WithTimeout(s.timeout()),
-		mail.WithTLSConfig(&tls.Config{ServerName: c.Host, RootCAs: s.rootCAs, MinVersion: tls.VersionTLS12}),
+		mail.WithTLSConfig(tlsConfig),
+	}
+	if s.egress != nil {
+		d := s.egress.Dialer(s.timeout())
+		dial := d.DialContext
+		if c.TLS == SMTPTLS {
+			// go-mail wraps TLS itself only around its own dialer.
+			dial = (&tls.Dialer{NetDialer: d, Config: tlsConfig}).DialContext
+		}
+		opts = append(opts, mail.WithDialContextFunc(dial))
 	}
 	switch c.TLS {
 	case SMTPStartTLS:

@@ -94,6 +94,12 @@ func WithClock(now func() time.Time) WebhookOption {
 	return func(w *Webhook) { w.now = now }
 }
 
+// WithTransport sends through rt (the egress policy's transport) instead
+// of a default one.
+func WithTransport(rt http.RoundTripper) WebhookOption {
+	return func(w *Webhook) { w.client.Transport = rt }
+}
+
 // NewWebhook returns a Webhook connector, or an error wrapping
 // ErrWebhookConfig.
 func NewWebhook(cfg WebhookConfig, opts ...WebhookOption) (*Webhook, error) {

@@ -155,7 +155,7 @@ func (s *Service) identifyByCode(ctx context.Context, r Request, ix *Interaction
 	if err != nil {
 		return err
 	}
-	return codeErr(checkErr)
+	return s.failed(ctx, r, ix.Event, MethodCode, uidOf(u), codeErr(checkErr))
 }
 
 func codeErr(err error) error {

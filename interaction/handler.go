@@ -67,7 +67,7 @@ func bind[T any](c *fiber.Ctx, b *httpx.Binder) (T, error) {
 }
 
 func request(c *fiber.Ctx) Request {
-	return Request{Tenant: tenant.From(c), IP: httpx.ClientIP(c), Origin: c.Get(fiber.HeaderOrigin)}
+	return Request{Tenant: tenant.From(c), IP: httpx.ClientIP(c), Origin: c.Get(fiber.HeaderOrigin), UserAgent: c.Get(fiber.HeaderUserAgent)}
 }
 
 func (h *Handler) start(c *fiber.Ctx) error {
@@ -196,7 +196,7 @@ func (h *Handler) clearProfile(c *fiber.Ctx) error {
 }
 
 func (h *Handler) submit(c *fiber.Ctx) error {
-	res, err := h.Service.Submit(c.UserContext(), tenant.From(c), cookieID(c), loginID(c))
+	res, err := h.Service.Submit(c.UserContext(), request(c), cookieID(c), loginID(c))
 	if err != nil {
 		return err
 	}

@@ -149,7 +149,7 @@ func (s *Service) identify(ctx context.Context, r Request, event Event, in Ident
 	res, err := s.Limiter.Hit(ctx, r.Tenant.ID, s.passwordBuckets(r, kind, value, u)...)
 	quiet := errors.Is(err, verification.ErrQuietLimit)
 	if err != nil && !quiet {
-		return nil, Verified{}, limitErr(err, ErrTooManyAttempts)
+		return nil, Verified{}, s.failed(ctx, r, event, MethodPassword, "", limitErr(err, ErrTooManyAttempts))
 	}
 	hash := ""
 	if u != nil && !quiet {
@@ -157,7 +157,7 @@ func (s *Service) identify(ctx context.Context, r Request, event Event, in Ident
 	}
 	if err := s.Hasher.Verify(ctx, hash, in.Password); err != nil {
 		if errors.Is(err, verification.ErrPasswordMismatch) {
-			return nil, Verified{}, ErrInvalidCredentials
+			return nil, Verified{}, s.failed(ctx, r, event, MethodPassword, uidOf(u), ErrInvalidCredentials)
 		}
 		if errors.Is(err, verification.ErrBusy) {
 			s.Limiter.Release(ctx, res)

@@ -245,7 +245,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, r Request, id, code string) er
 	}
 	step, err := s.TOTP.Verify(secret, code, u.MFA.TOTP.LastStep)
 	if err != nil {
-		return ErrInvalidTOTP
+		return s.failed(ctx, r, SignIn, MethodTOTP, u.ID, ErrInvalidTOTP)
 	}
 	if _, err := s.Accounts.Update(ctx, r.Tenant.ID, u.ID, func(cur *account.User) error {
 		if cur.MFA.TOTP == nil || cur.MFA.TOTP.LastStep >= step {
@@ -276,7 +276,7 @@ func (s *Service) VerifyBackupCode(ctx context.Context, r Request, id, code stri
 	i, err := s.Hasher.MatchBackupCode(ctx, hashes, code)
 	if err != nil {
 		if errors.Is(err, verification.ErrBackupCodeInvalid) {
-			return BackupCodeResult{}, ErrInvalidBackupCode
+			return BackupCodeResult{}, s.failed(ctx, r, SignIn, MethodBackupCode, a.u.ID, ErrInvalidBackupCode)
 		}
 		return BackupCodeResult{}, busy(err)
 	}

@@ -33,6 +33,9 @@ type Service struct {
 	Now        func() time.Time
 	// Finisher completes the authorization request an interaction serves.
 	Finisher AuthFinisher
+	// Recorder, if set, hears of sign-ins, sign-ups, resets and MFA
+	// changes (audit trail, webhooks, metrics).
+	Recorder Recorder
 }
 
 // load reads an interaction and checks that it belongs to t.
@@ -272,4 +275,6 @@ type Request struct {
 	// Origin is the browser origin of the request, already checked against
 	// the tenant's origins ("" for non-browser clients).
 	Origin string
+	// UserAgent is the client's User-Agent header, for the audit trail.
+	UserAgent string
 }

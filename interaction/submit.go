@@ -27,7 +27,8 @@ type SubmitResult struct {
 // password (ForgotPassword), signs the user in under a new session id, and
 // deletes the interaction. loginID is the login session the browser
 // presented, which a new sign-in ends.
-func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id, loginID string) (SubmitResult, error) {
+func (s *Service) Submit(ctx context.Context, r Request, id, loginID string) (SubmitResult, error) {
+	t := r.Tenant
 	for {
 		ix, doc, err := s.load(ctx, t, id)
 		if err != nil {
@@ -37,6 +38,9 @@ func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id, loginID stri
 		if err != nil {
 			return SubmitResult{}, err
 		}
+		if u != nil && u.Suspended {
+			return SubmitResult{}, s.failed(ctx, r, ix.Event, firstMethod(ix), u.ID, ErrSuspended)
+		}
 		claimed, err := s.claim(ctx, ix, doc)
 		if errors.Is(err, errChanged) {
 			continue // decide again on what another request just wrote
@@ -44,8 +48,10 @@ func (s *Service) Submit(ctx context.Context, t *tenant.Tenant, id, loginID stri
 		if err != nil {
 			return SubmitResult{}, notFound(err)
 		}
-		res, err := s.finish(ctx, t, id, loginID, ix, u)
-		if err != nil {
+		res, u, err := s.finish(ctx, r, id, loginID, ix, u)
+		if err == nil {
+			s.recordSubmit(ctx, r, ix, u)
+		} else {
 			// Nothing was finished: the interaction is usable again (to
 			// pick another username, say). A failure to release leaves
 			// it claimed until it expires; the user starts again.
@@ -100,18 +106,21 @@ func (s *Service) ready(ctx context.Context, t *tenant.Tenant, ix *Interaction) 
 	return u, nil
 }
 
-// finish carries out a claimed submit.
-func (s *Service) finish(ctx context.Context, t *tenant.Tenant, id, loginID string, ix *Interaction, u *account.User) (SubmitResult, error) {
+// finish carries out a claimed submit, and returns the user it signed in
+// (or reset, or created).
+func (s *Service) finish(ctx context.Context, r Request, id, loginID string, ix *Interaction, u *account.User) (SubmitResult, *account.User, error) {
+	t := r.Tenant
 	// The gate judges the factors the user had before this interaction
 	// bound any: a factor bound here is checked by binding it.
 	had := factorsOf(u)
 	var err error
 	switch ix.Event {
 	case ForgotPassword:
-		return s.resetPassword(ctx, t, id, loginID, ix, u)
+		res, err := s.resetPassword(ctx, t, id, loginID, ix, u)
+		return res, u, err
 	case Register:
 		if u, err = s.createUser(ctx, t, ix); err != nil {
-			return SubmitResult{}, err
+			return SubmitResult{}, nil, s.failed(ctx, r, Register, firstMethod(ix), "", err)
 		}
 	default:
 		if hasPendingFactors(ix) {
@@ -119,11 +128,12 @@ func (s *Service) finish(ctx context.Context, t *tenant.Tenant, id, loginID stri
 				addPendingFactors(u, ix, s.Now())
 				return nil
 			}); err != nil {
-				return SubmitResult{}, accountErr(err)
+				return SubmitResult{}, nil, accountErr(err)
 			}
 		}
 	}
-	return s.signIn(ctx, t, id, loginID, ix, u, had)
+	res, err := s.signIn(ctx, t, id, loginID, ix, u, had)
+	return res, u, err
 }
 
 // signIn is the only way an interaction ends signed in. It passes the MFA

@@ -250,7 +250,7 @@ func (s *Service) VerifyWebAuthn(ctx context.Context, r Request, id string, resp
 		cur.MFAVerified = true
 		cur.Verified = append(cur.Verified, Verified{Method: "webauthn"})
 	}); err != nil {
-		return err
+		return s.failed(ctx, r, SignIn, MethodWebAuthn, u.ID, err)
 	}
 	if sameFactor != nil {
 		return sameFactor
@@ -290,7 +290,7 @@ func (s *Service) identifyPasskey(ctx context.Context, r Request, ix *Interactio
 		identified(cur, u, Verified{Method: "passkey", Kind: "passkey", Value: b64(a.Credential.ID)})
 		cur.MFAVerified = cur.MFAVerified || a.UserVerified
 	}); err != nil {
-		return err
+		return s.failed(ctx, r, SignIn, MethodPasskey, "", err)
 	}
 	return s.recordUse(ctx, r, u.ID, a.Credential)
 }

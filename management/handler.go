@@ -33,6 +33,8 @@ type Handler struct {
 	// The OpenID Provider's applications and signing keys.
 	Applications ApplicationStore
 	SigningKeys  SigningKeys
+	// Ops serves users, audit logs and webhooks (management/ops.go).
+	Ops Ops
 }
 
 // Mount registers the routes on r (the /api/admin group).
@@ -43,6 +45,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Get("/tenants/:id", h.get)
 	r.Patch("/tenants/:id", h.update)
 	h.mountApplications(r)
+	h.mountOps(r)
 }
 
 func (h *Handler) auth(c *fiber.Ctx) error {
@@ -139,6 +142,7 @@ func (h *Handler) get(c *fiber.Ctx) error {
 	if err != nil {
 		return mapErr(err)
 	}
+	c.Set(fiber.HeaderETag, tenant.ETag(t))
 	return c.JSON(redact(t))
 }
 
@@ -159,7 +163,7 @@ func (h *Handler) update(c *fiber.Ctx) error {
 		return err
 	}
 	hosts := normalizeHosts(in.Hosts)
-	t, err := h.Tenants.Update(c.UserContext(), c.Params("id"), func(t *tenant.Tenant) error {
+	t, err := h.Tenants.UpdateIf(c.UserContext(), c.Params("id"), c.Get(fiber.HeaderIfMatch), func(t *tenant.Tenant) error {
 		if len(hosts) > 0 {
 			if err := h.checkHosts(c, t.Slug, tenant.NormalizeHost(h.BaseDomain), hosts, t.ID); err != nil {
 				return err
@@ -172,6 +176,8 @@ func (h *Handler) update(c *fiber.Ctx) error {
 		return mapErr(err)
 	}
 	h.Resolver.Forget()
+	h.adminAudit(c, t, "Admin.Tenant.Update", "")
+	c.Set(fiber.HeaderETag, tenant.ETag(t))
 	return c.JSON(redact(t))
 }
 
@@ -247,6 +253,8 @@ func mapErr(err error) error {
 		return ErrTenantNotFound
 	case errors.Is(err, tenant.ErrTaken):
 		return ErrTaken
+	case errors.Is(err, tenant.ErrConflict):
+		return ErrTenantConflict
 	}
 	return err
 }

@@ -32,6 +32,7 @@ type Settings struct {
 	// lists them. Browsers honour at most five registrable domains.
 	RelatedOrigins []string `json:"relatedOrigins" validate:"max=16,unique,dive,max=256"`
 	Branding       Branding `json:"branding"`
+	Audit          Audit    `json:"audit"`
 }
 
 // Branding is how the hosted sign-in pages look for the tenant. Empty
@@ -46,6 +47,16 @@ type Branding struct {
 	TermsURL         string `json:"termsUrl" validate:"omitempty,max=2048,http_url"`
 	PrivacyURL       string `json:"privacyUrl" validate:"omitempty,max=2048,http_url"`
 }
+
+// Audit bounds the tenant's audit trail: entries beyond MaxEntries, or
+// older than RetentionDays, are trimmed.
+type Audit struct {
+	MaxEntries    int64 `json:"maxEntries" validate:"min=100,max=1000000"`
+	RetentionDays int   `json:"retentionDays" validate:"min=1,max=3650"`
+}
+
+// DefaultAudit is the audit retention of a tenant that sets none.
+var DefaultAudit = Audit{MaxEntries: 100000, RetentionDays: 90}
 
 // Connectors say how one-time codes reach people. "log" prints codes on
 // the server log and is only honoured in dev mode; "none" disables the
@@ -132,6 +143,7 @@ func DefaultSettings() Settings {
 		},
 		Connectors:     Connectors{Email: EmailConnector{Type: "none"}, SMS: SMSConnector{Type: "none"}},
 		RelatedOrigins: []string{},
+		Audit:          DefaultAudit,
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,6 +17,9 @@ var (
 	ErrNotFound    = errors.New("tenant: not found")
 	ErrTaken       = errors.New("tenant: slug or host already taken")
 	ErrUnavailable = errors.New("tenant: storage unavailable")
+	// ErrConflict: the tenant changed since it was read (a concurrent
+	// update, or an If-Match naming an older version).
+	ErrConflict = errors.New("tenant: changed concurrently")
 )
 
 // Store keeps tenants in Redis.
@@ -90,23 +94,34 @@ func (s *Store) put(ctx context.Context, t *Tenant) error {
 
 // Get reads a tenant by id.
 func (s *Store) Get(ctx context.Context, id string) (*Tenant, error) {
+	t, _, err := s.getRaw(ctx, id)
+	return t, err
+}
+
+// getRaw reads a tenant and the stored bytes it came from.
+func (s *Store) getRaw(ctx context.Context, id string) (*Tenant, []byte, error) {
 	if uuid.Validate(id) != nil {
-		return nil, ErrNotFound
+		return nil, nil, ErrNotFound
 	}
 	b, err := s.rdb.Get(ctx, docKey(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return nil, ErrNotFound
+		return nil, nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, wrap("get", err)
+		return nil, nil, wrap("get", err)
 	}
 	// Start from the defaults so that settings added since the tenant was
 	// stored get their default values.
 	t := Tenant{Settings: DefaultSettings()}
 	if err := json.Unmarshal(b, &t); err != nil {
-		return nil, fmt.Errorf("tenant %s: corrupt document: %w", id, err)
+		return nil, nil, fmt.Errorf("tenant %s: corrupt document: %w", id, err)
 	}
-	return &t, nil
+	return &t, b, nil
+}
+
+// ETag names the version of t (its last update), for If-Match.
+func ETag(t *Tenant) string {
+	return `"` + strconv.FormatInt(t.UpdatedAt.UnixNano(), 36) + `"`
 }
 
 // ByHost resolves a normalised host to its tenant.
@@ -151,13 +166,29 @@ func (s *Store) List(ctx context.Context) ([]*Tenant, error) {
 	return out, nil
 }
 
-// Update applies fn to a tenant and stores it. Hosts added by fn are claimed
-// create-if-absent; hosts it removes are released. Updates are rare admin
-// calls, so last writer wins on the document itself.
+// casScript stores ARGV[2] only if the document is still ARGV[1].
+var casScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`)
+
+// Update applies fn to a tenant and stores it by compare-and-swap: if the
+// tenant changed since it was read, nothing is written and the answer is ErrConflict, never
+// a lost write. Hosts added by fn are claimed create-if-absent; hosts it
+// removes are released once the change is stored.
 func (s *Store) Update(ctx context.Context, id string, fn func(t *Tenant) error) (*Tenant, error) {
-	t, err := s.Get(ctx, id)
+	return s.UpdateIf(ctx, id, "", fn)
+}
+
+// UpdateIf is Update that also refuses, with ErrConflict, a tenant whose
+// ETag is not ifMatch ("" or "*" accept any).
+func (s *Store) UpdateIf(ctx context.Context, id, ifMatch string, fn func(t *Tenant) error) (*Tenant, error) {
+	t, raw, err := s.getRaw(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if ifMatch != "" && ifMatch != "*" && ifMatch != ETag(t) {
+		return nil, ErrConflict
 	}
 	oldHosts := append([]string(nil), t.Hosts...)
 	if err := fn(t); err != nil {
@@ -165,12 +196,15 @@ func (s *Store) Update(ctx context.Context, id string, fn func(t *Tenant) error)
 	}
 	added, removed := diff(oldHosts, t.Hosts), diff(t.Hosts, oldHosts)
 	claimed := []string{}
+	release := func() {
+		if len(claimed) > 0 {
+			_ = s.delEach(context.WithoutCancel(ctx), claimed)
+		}
+	}
 	for _, h := range added {
 		ok, err := s.rdb.SetNX(ctx, hostKey(h), id, 0).Result()
 		if err != nil || !ok {
-			if len(claimed) > 0 {
-				_ = s.delEach(context.WithoutCancel(ctx), claimed)
-			}
+			release()
 			if err != nil {
 				return nil, wrap("claim", err)
 			}
@@ -179,8 +213,18 @@ func (s *Store) Update(ctx context.Context, id string, fn func(t *Tenant) error)
 		claimed = append(claimed, hostKey(h))
 	}
 	t.UpdatedAt = s.now().UTC()
-	if err := s.put(ctx, t); err != nil {
+	b, err := json.Marshal(t)
+	if err != nil {
+		release()
 		return nil, err
+	}
+	swapped, err := casScript.Run(ctx, s.rdb, []string{docKey(id)}, raw, b).Int()
+	if err != nil || swapped == 0 {
+		release()
+		if err != nil {
+			return nil, wrap("put", err)
+		}
+		return nil, ErrConflict
 	}
 	if len(removed) > 0 {
 		if err := s.delEach(ctx, hostKeys(removed)); err != nil {

@@ -217,6 +217,7 @@ type Foyer struct {
 	RedisSrv *redistest.Server
 	http     *http.Client
 	log      *syncBuffer
+	stop     func() error // SIGTERM and wait, once
 }
 
 // startFoyer starts redis-server and foyer (dev mode, base domain
@@ -261,6 +262,8 @@ func startFoyerOn(t *testing.T, rs *redistest.Server, env map[string]string) *Fo
 		"FOYER_DEV":         "1",
 		"FOYER_BASE_DOMAIN": baseDomain,
 		"FOYER_ADMIN_KEY":   f.AdminKey,
+		// Test receivers (SMTP, webhooks) listen on loopback.
+		"FOYER_EGRESS_ALLOW": "127.0.0.0/8,::1/128",
 	}
 	for k, v := range env {
 		vars[k] = v
@@ -283,19 +286,29 @@ func startFoyerOn(t *testing.T, rs *redistest.Server, env map[string]string) *Fo
 	go func() { exited <- cmd.Wait() }()
 
 	f.Redis = redis.NewClient(&redis.Options{Addr: rs.Addr})
+	var once sync.Once
+	var stopErr error
+	f.stop = func() error {
+		once.Do(func() {
+			f.http.CloseIdleConnections()
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case err := <-exited:
+				if err != nil {
+					stopErr = fmt.Errorf("foyer did not shut down cleanly on SIGTERM: %w", err)
+				}
+			case <-time.After(15 * time.Second):
+				_ = cmd.Process.Kill()
+				<-exited
+				stopErr = errors.New("foyer did not stop within 15s of SIGTERM")
+			}
+		})
+		return stopErr
+	}
 	t.Cleanup(func() {
 		_ = f.Redis.Close()
-		f.http.CloseIdleConnections()
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("foyer did not shut down cleanly on SIGTERM: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-			t.Errorf("foyer did not stop within 15s of SIGTERM")
+		if err := f.stop(); err != nil {
+			t.Error(err)
 		}
 		if t.Failed() {
 			t.Logf("foyer log:\n%s", f.log.String())
@@ -325,6 +338,12 @@ func startFoyerOn(t *testing.T, rs *redistest.Server, env map[string]string) *Fo
 		time.Sleep(20 * time.Millisecond)
 	}
 	return f
+}
+
+// Stop stops foyer as a deploy would (SIGTERM) and requires a clean exit.
+func (f *Foyer) Stop(t *testing.T) {
+	t.Helper()
+	require.NoError(t, f.stop())
 }
 
 // Log is what foyer has written to stdout and stderr so far.

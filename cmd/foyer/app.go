@@ -32,6 +32,8 @@ type deps struct {
 	// hasher is shared by every tenant: its concurrency limit is per process.
 	hasher *verification.Hasher
 	key    []byte // FOYER_SECRET_KEY
+
+	opsDeps
 }
 
 // bodyLimit bounds every request body: the largest legitimate one (a
@@ -85,6 +87,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		// httpx.ClientInfo is the one place that reads forwarding headers.
 		EnableTrustedProxyCheck: true,
 	})
+	app.Use(d.accessLog(mappings)) // outermost: sees the status the client gets
 	// First of all: refuse ambiguous framing (and close the connection)
 	// before anything reads the request. The error handler marks its own
 	// answers nosniff.
@@ -119,6 +122,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		return nil, err
 	}
 
+	app.Use(httpx.RequestContext(cfg.ReqTimeout)) // probes get a request id too
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	app.Get("/readyz", func(c *fiber.Ctx) error {
 		ctx, cancel := context.WithTimeout(c.UserContext(), 500*time.Millisecond)
@@ -128,7 +132,6 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		}
 		return c.SendString("ok")
 	})
-	app.Use(httpx.RequestContext(cfg.ReqTimeout))
 	app.Use(httpx.BodyLimit(bodyLimit))
 
 	// Routes are grouped under distinct prefixes: Fiber v2 group middleware
@@ -137,8 +140,9 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	// tenants are: the time other replicas take to see an admin change.
 	apps := oidc.NewApplications(d.rdb, d.now, cfg.TenantCache)
 	keys := oidc.NewKeys(d.rdb, box, d.now, cfg.TenantCache)
+	snd := senders(cfg.Dev, d)
 	admin := &management.Handler{Tenants: tenants, Resolver: resolver, Binder: binder, AdminKey: cfg.AdminKey, BaseDomain: cfg.BaseDomain,
-		Applications: apps, SigningKeys: keys}
+		Applications: apps, SigningKeys: keys, Ops: d.adminOps(cfg, loginStore, snd)}
 	admin.Mount(app.Group("/api/admin"))
 
 	tenantScoped := []fiber.Handler{
@@ -154,12 +158,13 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 			Hasher:     d.hasher,
 			WebAuthn:   verification.NewWebAuthn(),
 			TOTP:       &verification.TOTP{Box: box, Now: d.now},
-			Senders:    senders(cfg.Dev, d.log),
+			Senders:    snd,
 			CodeKey:    d.key,
 			SendLimits: interaction.DefaultSendLimits,
 			Limiter:    verification.NewLimiter(d.ephemeral, d.now),
 			Limits:     interaction.DefaultLimits,
 			Now:        d.now,
+			Recorder:   d.recorder,
 		},
 		Binder: binder,
 	}
@@ -210,7 +215,8 @@ func ready(ctx context.Context, rdbs ...redis.UniversalClient) error {
 
 // senders picks a tenant's connector for one-time codes. Connectors are
 // cheap values built from the tenant's settings on each send.
-func senders(dev bool, log *slog.Logger) interaction.SenderFor {
+// Their outbound connections obey the egress rule.
+func senders(dev bool, d deps) interaction.SenderFor {
 	return func(t *tenant.Tenant, channel string) (connector.Sender, error) {
 		c := t.Settings.Connectors
 		typ := c.Email.Type
@@ -219,15 +225,15 @@ func senders(dev bool, log *slog.Logger) interaction.SenderFor {
 		}
 		switch {
 		case typ == "smtp" && c.Email.SMTP != nil:
-			return connector.NewSMTP(*c.Email.SMTP), nil
+			return d.countSender(channel, typ, connector.NewSMTP(*c.Email.SMTP, d.smtpOptions()...)), nil
 		case typ == "webhook" && c.SMS.Webhook != nil:
-			wh, err := connector.NewWebhook(*c.SMS.Webhook)
+			wh, err := connector.NewWebhook(*c.SMS.Webhook, d.webhookOptions()...)
 			if err != nil {
 				return nil, interaction.ErrConnectorAbsent.WithCause(err)
 			}
-			return wh, nil
+			return d.countSender(channel, typ, wh), nil
 		case dev && (typ == "log" || typ == "none"):
-			return &connector.Log{Logger: log}, nil
+			return d.countSender(channel, "log", &connector.Log{Logger: d.log}), nil
 		}
 		return nil, interaction.ErrConnectorAbsent
 	}

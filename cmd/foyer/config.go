@@ -38,6 +38,8 @@ type config struct {
 	// whose X-Forwarded-For, Forwarded and X-Forwarded-Proto are believed;
 	// empty trusts nobody, in dev mode too.
 	TrustedProxies string
+
+	opsConfig
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -60,6 +62,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	devEnv := env("FOYER_DEV", "")
 	fs := flag.NewFlagSet("foyer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage: foyer [flags]    run the server (every flag also reads FOYER_<NAME>)")
+		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), cliUsage)
+	}
 	fs.StringVar(&cfg.Addr, "addr", env("FOYER_ADDR", "127.0.0.1:3001"), "listen address (FOYER_ADDR)")
 	fs.StringVar(&cfg.RedisURL, "redis-url", env("FOYER_REDIS_URL", ""), "redis:// or rediss:// URL, or host:port,host:port for a Redis Cluster; empty: embedded in-memory store (FOYER_REDIS_URL)")
 	fs.StringVar(&cfg.EphemeralRedisURL, "ephemeral-redis-url", env("FOYER_EPHEMERAL_REDIS_URL", ""), "a second Redis (URL or cluster seeds) for interactions and rate-limit counters, which may evict; empty keeps them in FOYER_REDIS_URL (FOYER_EPHEMERAL_REDIS_URL)")
@@ -73,6 +80,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&cfg.SessionAbsolute, "session-absolute", dur("FOYER_SESSION_ABSOLUTE", "336h"), "login session absolute timeout (FOYER_SESSION_ABSOLUTE)")
 	fs.StringVar(&cfg.SecretKey, "secret-key", env("FOYER_SECRET_KEY", ""), "32-byte server key, base64 or hex, sealing TOTP secrets (FOYER_SECRET_KEY)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("FOYER_TRUSTED_PROXIES", ""), "comma-separated CIDRs or addresses of proxies whose X-Forwarded-For, Forwarded and X-Forwarded-Proto are believed; empty trusts nobody (FOYER_TRUSTED_PROXIES)")
+	cfg.opsConfig.register(fs, env, dur)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -80,6 +88,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		problems = append(problems, "FOYER_DEV: want 1, true, 0 or false")
 	}
 	problems = append(problems, cfg.validate()...)
+	problems = append(problems, cfg.opsConfig.validate()...)
+	if cfg.metricsOnPublicAddr() {
+		problems = append(problems, "FOYER_METRICS_ADDR: must differ from FOYER_ADDR (metrics are never served on the public port)")
+	}
 	if cfg.RedisURL == "" {
 		cfg.Dev = true // the embedded store is for trying Foyer out
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,8 +22,16 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	var err error
+	if isCLI(os.Args[1:]) {
+		err = runCLI(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	} else {
+		err = run(ctx, os.Args[1:], os.Getenv, os.Stderr)
+	}
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h printed the usage
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "foyer:", err)
 		os.Exit(1)
@@ -36,7 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := newLogger(cfg, stderr)
 	rdb, closeRedis, err := openRedis(ctx, cfg.RedisURL)
 	if err != nil {
 		return err
@@ -65,8 +74,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
+	ops, stopOps, err := startOps(cfg, rdb, log, key, now)
+	if err != nil {
+		return err
+	}
+	defer stopOps(cfg.ShutdownTimeout)
 	app, err := newApp(cfg, deps{rdb: rdb, ephemeral: ephemeral, log: log, now: now, key: key,
-		hasher: verification.NewHasher(verification.OWASPParams, runtime.GOMAXPROCS(0))})
+		hasher: verification.NewHasher(verification.OWASPParams, runtime.GOMAXPROCS(0)), opsDeps: ops})
 	if err != nil {
 		return err
 	}
@@ -89,7 +103,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
+	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

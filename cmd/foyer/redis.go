@@ -49,7 +49,11 @@ func redisOptions(raw string) (*redis.UniversalOptions, error) {
 	o.ReadTimeout = redisIOTimeout
 	o.WriteTimeout = redisIOTimeout
 	o.PoolTimeout = redisIOTimeout
-	o.MaxRetries = 1
+	// No retries: go-redis retries a command whose connection broke after
+	// it was written, and a compare-and-swap or a user write that already
+	// ran would then run twice (a challenge "already used", a duplicate
+	// proof). A failed command answers 503 and the client tries again.
+	o.MaxRetries = -1
 	o.ContextTimeoutEnabled = true
 	return &o, nil
 }

@@ -65,6 +65,9 @@ func (p Proxies) Trusts(a netip.Addr) bool {
 type Client struct {
 	IP     netip.Addr
 	Scheme string // "http" or "https"
+	// Proxied: the TCP peer is a trusted proxy, whose request headers
+	// (X-Request-Id among them) may be believed.
+	Proxied bool
 }
 
 // Forwarding holds a request's forwarding headers, each header line as
@@ -104,6 +107,7 @@ func (p Proxies) ResolveClient(peer netip.Addr, tls bool, f Forwarding) Client {
 	if !p.Trusts(cl.IP) {
 		return cl
 	}
+	cl.Proxied = true
 	protos := listValues(f.XForwardedProto)
 	xff := parseXFF(f.XForwardedFor)
 	fwd := parseForwarded(f.Forwarded)

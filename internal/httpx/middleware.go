@@ -24,10 +24,15 @@ func RequestID(ctx context.Context) string {
 // sees them without Fiber.
 func RequestContext(timeout time.Duration) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		var raw [12]byte
-		_, _ = rand.Read(raw[:])
-		id := base64.RawURLEncoding.EncodeToString(raw[:])
-		c.Set("X-Request-Id", id)
+		// A trusted proxy's request id ties our log line to its own; anyone
+		// else's is ignored (it could forge or flood the logs).
+		id := c.Get(fiber.HeaderXRequestID)
+		if !ClientOf(c).Proxied || !validRequestID(id) {
+			var raw [12]byte
+			_, _ = rand.Read(raw[:])
+			id = base64.RawURLEncoding.EncodeToString(raw[:])
+		}
+		c.Set(fiber.HeaderXRequestID, id)
 		ctx, cancel := context.WithTimeout(context.WithValue(c.UserContext(), requestIDKey{}, id), timeout)
 		defer cancel()
 		c.SetUserContext(ctx)
@@ -106,4 +111,20 @@ func SecurityHeaders(hsts bool) fiber.Handler {
 		}
 		return c.Next()
 	}
+}
+
+// validRequestID accepts what proxies send as request ids (UUIDs, hex,
+// base64url, dotted or dashed tokens), at most 128 characters, and nothing
+// that could break a log line.
+func validRequestID(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':' || c == '=' || c == '/' || c == '+') {
+			return false
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/gofiber/fiber/v2"
@@ -206,6 +207,37 @@ func TestSafeRedirect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.uri, func(t *testing.T) {
 			require.Equal(t, tt.ok, httpx.SafeRedirect(tt.uri), "SafeRedirect(%q)", tt.uri)
+		})
+	}
+}
+
+// TestRequestIDFromTrustedProxyOnly: a request id is taken from the
+// request only when a trusted proxy sent it, and only in a safe form;
+// otherwise a new one is made. Either way it is echoed.
+func TestRequestIDFromTrustedProxyOnly(t *testing.T) {
+	all, err := httpx.ParseProxies("0.0.0.0/0,::/0")
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		proxies httpx.Proxies
+		sent    string
+		kept    bool
+	}{
+		{"untrusted peer", httpx.Proxies{}, "abc-123", false},
+		{"trusted proxy", all, "abc-123", true},
+		{"trusted proxy, unsafe id", all, "abc\x01123", false},
+		{"trusted proxy, overlong id", all, strings.Repeat("a", 129), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := fiber.New(fiber.Config{DisableStartupMessage: true})
+			app.Use(httpx.ClientInfo(tt.proxies, nil), httpx.RequestContext(time.Second))
+			app.Get("/x", func(c *fiber.Ctx) error { return c.SendString("ok") })
+			req := httptest.NewRequest(http.MethodGet, "/x", nil)
+			req.Header.Set("X-Request-Id", tt.sent)
+			got := do(t, app, req).header.Get("X-Request-Id")
+			require.NotEmpty(t, got)
+			require.Equal(t, tt.kept, got == tt.sent, "got %q, sent %q", got, tt.sent)
 		})
 	}
 }

@@ -1,0 +1,148 @@
+// Package spool hands entries to Redis Streams without making a request
+// wait for Redis: Add queues an entry in memory and returns at once; one
+// goroutine writes the queue in pipelined batches and, while Redis is
+// away, keeps the batch and tries again until it is back.
+//
+// Entries are written at least once (a batch whose answer was lost is
+// written again), so consumers must tolerate duplicates; entries carry an
+// id for that. Entries still queued when the process is killed are lost:
+// Close flushes the queue on a graceful shutdown.
+package spool
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Entry is one stream entry to add.
+type Entry struct {
+	Stream string
+	Values []string // field, value, field, value, ...
+	// MaxLen caps the stream (approximately) when > 0.
+	MaxLen int64
+	// MinAge, when > 0, also trims entries older than it (approximately).
+	MinAge time.Duration
+}
+
+// Spool queues entries for Redis.
+type Spool struct {
+	rdb redis.UniversalClient
+	log *slog.Logger
+	now func() time.Time
+	ch  chan Entry
+
+	dropped atomic.Int64
+	done    chan struct{}
+	once    sync.Once
+	stop    chan struct{}
+}
+
+// batch bounds one pipeline.
+const batch = 256
+
+// New returns a Spool holding at most size queued entries; Run writes them.
+func New(rdb redis.UniversalClient, log *slog.Logger, now func() time.Time, size int) *Spool {
+	return &Spool{rdb: rdb, log: log, now: now, ch: make(chan Entry, size), done: make(chan struct{}), stop: make(chan struct{})}
+}
+
+// Add queues e and never blocks. A full queue (Redis away for long) drops
+// e, counts it, and answers false.
+func (s *Spool) Add(e Entry) bool {
+	select {
+	case s.ch <- e:
+		return true
+	default:
+		if s.dropped.Add(1) == 1 {
+			s.log.Error("spool full: dropping stream entries until Redis catches up", "stream", e.Stream)
+		}
+		return false
+	}
+}
+
+// Dropped counts the entries Add refused.
+func (s *Spool) Dropped() int64 { return s.dropped.Load() }
+
+// Run writes queued entries until Close; it is started once.
+func (s *Spool) Run() {
+	defer close(s.done)
+	var pending []Entry
+	backoff := 50 * time.Millisecond
+	for {
+		if len(pending) == 0 {
+			select {
+			case e := <-s.ch:
+				pending = append(pending, e)
+			case <-s.stop:
+				return
+			}
+		}
+	fill:
+		for len(pending) < batch {
+			select {
+			case e := <-s.ch:
+				pending = append(pending, e)
+			default:
+				break fill
+			}
+		}
+		if err := s.write(pending); err != nil {
+			select {
+			case <-s.stop:
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = 50 * time.Millisecond
+		pending = pending[:0]
+	}
+}
+
+func (s *Spool) write(es []Entry) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, e := range es {
+			vals := make([]any, len(e.Values))
+			for i, v := range e.Values {
+				vals[i] = v
+			}
+			a := &redis.XAddArgs{Stream: e.Stream, Values: vals, Approx: true}
+			if e.MaxLen > 0 {
+				a.MaxLen = e.MaxLen
+			}
+			p.XAdd(ctx, a)
+			if e.MinAge > 0 {
+				p.XTrimMinIDApprox(ctx, e.Stream, minID(s.now().Add(-e.MinAge)), 0)
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+func minID(t time.Time) string {
+	return strconv.FormatInt(t.UnixMilli(), 10)
+}
+
+// Close stops Run after it has written what is queued, waiting at most
+// timeout; it reports how many entries were left unwritten.
+func (s *Spool) Close(timeout time.Duration) int {
+	deadline := time.Now().Add(timeout)
+	for len(s.ch) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.once.Do(func() { close(s.stop) })
+	select {
+	case <-s.done:
+	case <-time.After(time.Until(deadline) + 100*time.Millisecond):
+	}
+	return len(s.ch)
+}
