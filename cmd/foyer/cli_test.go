@@ -98,7 +98,7 @@ func TestCLIApplications(t *testing.T) {
 	srv := startFoyer(t, map[string]string{"FOYER_ADMIN_KEY": key})
 	_, err := runAdmin(t, srv, key, "", "tenant", "create", "--slug", "cli", "--host", "cli.example")
 	require.NoError(t, err)
-	out, err := runAdmin(t, srv, key, "", "app", "create", "--tenant", "cli", "--name", "Web", "--type", "spa",
+	out, err := runAdmin(t, srv, key, "", "app", "create", "--tenant", "cli", "--name", "Web", "--type", "web",
 		"--redirect-uri", "https://cli.example/callback", "--json")
 	var apiErr *apiError
 	if errors.As(err, &apiErr) && apiErr.Status == 404 && apiErr.Code == "request.not_found" {

@@ -3,6 +3,8 @@ package breaker
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -40,7 +42,10 @@ func (d Deadline) DialHook(next redis.DialHook) redis.DialHook { return next }
 // ProcessHook bounds one command.
 func (d Deadline) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(parent context.Context, cmd redis.Cmder) error {
-		ctx, cancel := context.WithTimeout(parent, time.Duration(d))
+		// A blocking read (a stream consumer waiting for entries) is meant
+		// to wait: it gets its block time on top, or every quiet wait
+		// would count as Redis hanging and open the Breaker for everyone.
+		ctx, cancel := context.WithTimeout(parent, time.Duration(d)+blockTime(cmd))
 		defer cancel()
 		err := next(ctx, cmd)
 		if expired(parent, err) {
@@ -73,4 +78,38 @@ func (d Deadline) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proc
 // the caller's.
 func expired(parent context.Context, err error) bool {
 	return err != nil && errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil
+}
+
+// blockTime is how long cmd may block in Redis by design: the BLOCK
+// milliseconds of XREAD and XREADGROUP, the timeout (seconds) of the
+// blocking list and sorted-set pops. 0 waits forever there; it is given
+// no extra time, and nothing in Foyer sends it.
+func blockTime(cmd redis.Cmder) time.Duration {
+	args := cmd.Args()
+	switch cmd.Name() {
+	case "xread", "xreadgroup":
+		for i := 0; i+1 < len(args); i++ {
+			if s, ok := args[i].(string); ok && strings.EqualFold(s, "block") {
+				return duration(args[i+1], time.Millisecond)
+			}
+		}
+	case "blpop", "brpop", "brpoplpush", "blmove", "bzpopmin", "bzpopmax":
+		return duration(args[len(args)-1], time.Second)
+	}
+	return 0
+}
+
+func duration(v any, unit time.Duration) time.Duration {
+	switch n := v.(type) {
+	case int64:
+		return time.Duration(n) * unit
+	case int:
+		return time.Duration(n) * unit
+	case float64:
+		return time.Duration(n * float64(unit))
+	case string:
+		f, _ := strconv.ParseFloat(n, 64)
+		return time.Duration(f * float64(unit))
+	}
+	return 0
 }

@@ -48,3 +48,25 @@ func TestDeadlineBoundsAHungRedis(t *testing.T) {
 	rs.Resume()
 	require.Eventually(t, func() bool { return rdb.Ping(t.Context()).Err() == nil }, 5*time.Second, 20*time.Millisecond)
 }
+
+// TestDeadlineLetsBlockingReadsWait: a stream consumer's XREADGROUP with
+// BLOCK longer than the deadline waits its block time and answers "no
+// entries", without a timeout, so the Breaker stays shut for every other
+// command (a quiet wait is not a hung Redis).
+func TestDeadlineLetsBlockingReadsWait(t *testing.T) {
+	rs := redistest.Start(t)
+	b := breaker.New(200*time.Millisecond, 20*time.Millisecond, time.Now)
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr, Limiter: b, MaxRetries: -1, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = rdb.Close() })
+	rdb.AddHook(breaker.Deadline(100 * time.Millisecond))
+	ctx := t.Context()
+	require.NoError(t, rdb.XGroupCreateMkStream(ctx, "s", "g", "$").Err())
+
+	start := time.Now()
+	err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g", Consumer: "c", Streams: []string{"s", ">"},
+		Block: 300 * time.Millisecond}).Err()
+	require.ErrorIs(t, err, redis.Nil, "no entries, no timeout")
+	require.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "it waited its block time")
+	require.False(t, b.Open(), "a quiet wait does not open the breaker")
+	require.NoError(t, rdb.Ping(ctx).Err())
+}
