@@ -46,6 +46,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	// zitadel/oidc logs only through slog's default logger (its WithLogger
+	// option does nothing), so the process default is ours: one format on
+	// stderr. The one piece of global state main sets.
+	slog.SetDefault(log)
 	rdb, closeRedis, err := openRedis(ctx, cfg.RedisURL)
 	if err != nil {
 		return err
