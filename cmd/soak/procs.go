@@ -155,6 +155,7 @@ func newFoyer(bin, dir, redisAddr, adminKey string) (*proc, string, string, erro
 	env = append(env, "FOYER_ADDR="+addr, "FOYER_METRICS_ADDR="+maddr, "FOYER_REDIS_URL=redis://"+redisAddr,
 		"FOYER_DEV=1", "FOYER_BASE_DOMAIN="+baseDomain, "FOYER_ADMIN_KEY="+adminKey,
 		"FOYER_SECRET_KEY="+strings.Repeat("5a", 32), "FOYER_EGRESS_ALLOW=127.0.0.0/8",
+		"FOYER_TRUSTED_PROXIES=127.0.0.1", // the soak plays the TLS proxy: see vu.clientIP
 		"FOYER_WEBHOOK_RETRY_BASE=500ms", "FOYER_LOG_LEVEL=info", "FOYER_LOG_FORMAT=json")
 	return &proc{name: "foyer", dir: dir, log: log, env: env, args: []string{bin}}, addr, maddr, nil
 }
