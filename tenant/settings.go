@@ -26,6 +26,10 @@ type Settings struct {
 	// submits; by default a reset signs nobody in.
 	SignInAfterReset bool       `json:"signInAfterReset"`
 	Connectors       Connectors `json:"connectors"`
+	// ReauthMaxAge is how recent a sign-in must be, in seconds, for the
+	// account API's sensitive changes (removing a factor, new backup
+	// codes, a new password, a personal access token).
+	ReauthMaxAge int `json:"reauthMaxAge" validate:"min=1,max=86400"`
 }
 
 // Connectors say how one-time codes reach people. "log" prints codes on
@@ -111,7 +115,8 @@ func DefaultSettings() Settings {
 			Hints:            []string{},
 			Extensions:       PasskeyExtension{CredProps: true},
 		},
-		Connectors: Connectors{Email: EmailConnector{Type: "none"}, SMS: SMSConnector{Type: "none"}},
+		Connectors:   Connectors{Email: EmailConnector{Type: "none"}, SMS: SMSConnector{Type: "none"}},
+		ReauthMaxAge: 600,
 	}
 }
 

@@ -133,14 +133,28 @@ type Ceremony struct {
 	Challenge string
 }
 
+// Registration is what one registration ceremony asks for: the tenant's
+// passkey preferences, as the caller narrowed them (a security key asks for
+// a cross-platform authenticator, say), and the RP ID, one of the tenant's
+// hosts ("" is the tenant's own RP ID).
+type Registration struct {
+	Passkey tenant.Passkey
+	RPID    string
+}
+
+// TenantRegistration is a ceremony with the tenant's own preferences.
+func TenantRegistration(t *tenant.Tenant) Registration {
+	return Registration{Passkey: t.Settings.Passkey}
+}
+
 // BeginRegistration builds creation options (ARCHITECTURE §6) for u, with
-// every field present and the tenant's preferences applied.
-func (w *WebAuthn) BeginRegistration(t *tenant.Tenant, origin string, u *User) (Ceremony, error) {
+// every field present and reg's preferences applied.
+func (w *WebAuthn) BeginRegistration(t *tenant.Tenant, origin string, u *User, reg Registration) (Ceremony, error) {
 	rp, err := w.rp(t, origin)
 	if err != nil {
 		return Ceremony{}, err
 	}
-	p := t.Settings.Passkey
+	p := reg.Passkey
 	params := make([]protocol.CredentialParameter, len(p.PubKeyCredParams))
 	for i, alg := range p.PubKeyCredParams {
 		params[i] = protocol.CredentialParameter{Type: protocol.PublicKeyCredentialType, Algorithm: coseAlg(alg)}
@@ -168,6 +182,9 @@ func (w *WebAuthn) BeginRegistration(t *tenant.Tenant, origin string, u *User) (
 	}
 	if origin != "" {
 		opts = append(opts, webauthn.WithRegistrationOrigin(origin))
+	}
+	if reg.RPID != "" && reg.RPID != t.RPID() {
+		opts = append(opts, webauthn.WithRegistrationRelyingPartyID(reg.RPID))
 	}
 	if len(p.Hints) > 0 {
 		hints := make([]protocol.PublicKeyCredentialHints, len(p.Hints))
@@ -224,7 +241,7 @@ func (w *WebAuthn) FinishRegistration(t *tenant.Tenant, origin string, u *User, 
 		SignCount: cred.Authenticator.SignCount, AAGUID: cred.Authenticator.AAGUID,
 		Attachment: string(cred.Authenticator.Attachment), AttestationType: cred.AttestationType,
 		BackupEligible: cred.Flags.BackupEligible, BackupState: cred.Flags.BackupState,
-		UserVerified: cred.Flags.UserVerified, RPID: t.RPID(),
+		UserVerified: cred.Flags.UserVerified, RPID: sd.GetRelyingPartyID(t.RPID()),
 	}
 	for _, tr := range cred.Transport {
 		out.Transports = append(out.Transports, string(tr))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/connector"
+	"github.com/foyer-auth/foyer/enroll"
 	"github.com/foyer-auth/foyer/interaction"
 	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/foyer-auth/foyer/management"
@@ -144,14 +145,21 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		resolver.Middleware(),
 		httpx.CSRF(func(c *fiber.Ctx, origin string) bool { return tenant.From(c).AllowsOrigin(origin) }),
 	}
+	accounts := account.NewStore(d.rdb, d.now)
+	webAuthn := verification.NewWebAuthn()
+	// The one enrollment core: the interaction, the account API and the
+	// ZITADEL- and Mailcheap-style surfaces all enrol credentials through it.
+	// Pending ceremonies live in the Redis that may evict, like interactions.
+	enrollment := &enroll.Core{WebAuthn: webAuthn, Accounts: accounts, Redis: d.ephemeral, Now: d.now}
 	ix := &interaction.Handler{
 		Service: &interaction.Service{
 			Store:      ixStore,
 			Kind:       session.Kind{Prefix: "ix", TTL: cfg.IxTTL},
 			Logins:     &session.Logins{Store: loginStore, Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute, Now: d.now},
-			Accounts:   account.NewStore(d.rdb, d.now),
+			Accounts:   accounts,
 			Hasher:     d.hasher,
-			WebAuthn:   verification.NewWebAuthn(),
+			WebAuthn:   webAuthn,
+			Enroll:     enrollment,
 			TOTP:       &verification.TOTP{Box: box, Now: d.now},
 			Senders:    senders(cfg.Dev, d.log),
 			CodeKey:    d.key,
