@@ -22,6 +22,9 @@ const (
 	PurposeSignIn         = "SignIn"
 	PurposeRegister       = "Register"
 	PurposeForgotPassword = "ForgotPassword"
+	// PurposePasskeyLink: a link (with a one-time code in it) to register
+	// a passkey without signing in.
+	PurposePasskeyLink = "PasskeyRegistration"
 )
 
 // Message is one code to deliver.
@@ -30,7 +33,10 @@ type Message struct {
 	Code       string
 	Locale     string // BCP 47 tag of the UI the user is in, e.g. "en" or "de-CH"
 	TenantName string
-	Purpose    string // PurposeSignIn, PurposeRegister or PurposeForgotPassword
+	Purpose    string // PurposeSignIn, PurposeRegister, PurposeForgotPassword or PurposePasskeyLink
+	// Link, for PurposePasskeyLink, is the URL to open; Code is then the
+	// code inside it.
+	Link string
 }
 
 // Sender delivers a message; an error wraps ErrDelivery.
@@ -60,10 +66,11 @@ type view struct {
 	TenantName string
 	Lang       string
 	Action     string // what the code lets the user do, e.g. "sign in"
+	Link       string // a link to open instead of a code to type
 }
 
 func newView(m Message) view {
-	v := view{Code: m.Code, TenantName: oneLine(m.TenantName), Lang: m.Locale, Action: "continue"}
+	v := view{Code: m.Code, TenantName: oneLine(m.TenantName), Lang: m.Locale, Action: "continue", Link: m.Link}
 	switch m.Purpose {
 	case PurposeSignIn:
 		v.Action = "sign in"
@@ -71,6 +78,8 @@ func newView(m Message) view {
 		v.Action = "create your account"
 	case PurposeForgotPassword:
 		v.Action = "reset your password"
+	case PurposePasskeyLink:
+		v.Action = "register a passkey"
 	}
 	if v.Lang == "" {
 		v.Lang = "en"
@@ -94,8 +103,15 @@ func renderHTML(name string, v view) (string, error) {
 	return b.String(), nil
 }
 
-// subject is "Your <tenant> verification code".
-func subject(tenantName string) string {
+// subject is "Your <tenant> verification code" (or, for a link,
+// "Register a passkey for <tenant>").
+func subject(tenantName string, link bool) string {
+	if link {
+		if name := oneLine(tenantName); name != "" {
+			return "Register a passkey for " + name
+		}
+		return "Register a passkey"
+	}
 	if name := oneLine(tenantName); name != "" {
 		return "Your " + name + " verification code"
 	}

@@ -32,6 +32,8 @@ type Handler struct {
 	// The OpenID Provider's applications and signing keys.
 	Applications ApplicationStore
 	SigningKeys  SigningKeys
+	// Policies are the tenants' Cedar policies.
+	Policies PolicyStore
 }
 
 // Mount registers the routes on r (the /api/admin group).
@@ -42,6 +44,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Get("/tenants/:id", h.get)
 	r.Patch("/tenants/:id", h.update)
 	h.mountApplications(r)
+	h.mountPolicies(r)
 }
 
 func (h *Handler) auth(c *fiber.Ctx) error {

@@ -12,7 +12,10 @@ import (
 	"github.com/foyer-auth/foyer/interaction"
 	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/foyer-auth/foyer/management"
+	"github.com/foyer-auth/foyer/myaccount"
 	"github.com/foyer-auth/foyer/oidc"
+	"github.com/foyer-auth/foyer/policy"
+	"github.com/foyer-auth/foyer/resources"
 	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/tenant"
 	"github.com/foyer-auth/foyer/verification"
@@ -53,6 +56,9 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		httpx.MapIs(account.ErrUnavailable, httpx.ErrUnavailable),
 		httpx.MapIs(verification.ErrStorage, httpx.ErrUnavailable),
 		httpx.MapIs(oidc.ErrUnavailable, httpx.ErrUnavailable),
+		httpx.MapIs(enroll.ErrUnavailable, httpx.ErrUnavailable),
+		httpx.MapIs(policy.ErrUnavailable, httpx.ErrUnavailable),
+		httpx.MapIs(resources.ErrUnavailable, httpx.ErrUnavailable),
 		httpx.MapIs(account.ErrConflict, httpx.New(fiber.StatusConflict, "user.conflict", "Too many concurrent changes to this account; please retry.")),
 		httpx.MapIs(session.ErrConflict, httpx.New(fiber.StatusConflict, "session.conflict", "Too many concurrent changes; please retry.")),
 		httpx.MapIs(context.DeadlineExceeded, httpx.ErrTimeout),
@@ -137,8 +143,9 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	// tenants are: the time other replicas take to see an admin change.
 	apps := oidc.NewApplications(d.rdb, d.now, cfg.TenantCache)
 	keys := oidc.NewKeys(d.rdb, box, d.now, cfg.TenantCache)
+	policies := policy.NewStore(d.rdb, cfg.TenantCache, d.now)
 	admin := &management.Handler{Tenants: tenants, Resolver: resolver, Binder: binder, AdminKey: cfg.AdminKey, BaseDomain: cfg.BaseDomain,
-		Applications: apps, SigningKeys: keys}
+		Applications: apps, SigningKeys: keys, Policies: policies}
 	admin.Mount(app.Group("/api/admin"))
 
 	tenantScoped := []fiber.Handler{
@@ -184,6 +191,26 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	}
 	ix.Service.Finisher = provider
 	provider.Mount(app.Group("/oidc", resolver.Middleware()))
+
+	// The account API and the enrolment surfaces outside the interaction.
+	// They authenticate with a bearer token or Basic credentials, never a
+	// cookie, and a browser attaches neither to a cross-site request on
+	// its own: the cookie CSRF middleware has nothing to guard here (and
+	// would refuse the seeds' bodiless POSTs from API clients for nothing).
+	// The tenant comes from the Host; X-Tenant-ID must agree with it.
+	me := &myaccount.Handler{
+		Service: &myaccount.Service{
+			Accounts: accounts, Enroll: enrollment, Policies: policies, Hasher: d.hasher,
+			TOTP: ix.Service.TOTP, Logins: ix.Service.Logins, Limiter: ix.Service.Limiter,
+			Ephemeral: d.ephemeral, Now: d.now,
+		},
+		Tokens: provider, Binder: binder,
+	}
+	me.Mount(app.Group("/v1/users/me", resolver.Middleware()))
+	me.MountBasic(app.Group("/api/v1/webauthn/registration", resolver.Middleware()))
+	users := &resources.Handler{Accounts: accounts, Enroll: enrollment, Policies: policies, Tokens: provider,
+		Codes: d.ephemeral, Senders: resources.SenderFor(senders(cfg.Dev, d.log)), Binder: binder}
+	users.Mount(app.Group("/resources/v3alpha/users", resolver.Middleware()))
 
 	// Last: 404, or 405 with Allow for a path served for other methods.
 	app.Use(httpx.NotFound(app.GetRoutes(true)))
