@@ -75,10 +75,14 @@ func (h *Handler) completeWebAuthn(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := httpx.Decode[enroll.RegistrationResponse](h.Binder, fiber.MIMEApplicationJSON, in.Credential); err != nil {
+	// The credential's shape is checked once the pending enrolment is
+	// taken: without one the answer is 404 whatever the body holds (the
+	// seeds' example sends "credential": {}).
+	shape := func() error {
+		_, err := httpx.Decode[enroll.RegistrationResponse](h.Binder, fiber.MIMEApplicationJSON, in.Credential)
 		return httpx.PrefixFields(err, "credential.")
 	}
-	out, err := h.Service.CompleteWebAuthn(c.UserContext(), tenant.From(c), callerOf(c), method, in.DeviceName, in.Credential)
+	out, err := h.Service.CompleteWebAuthn(c.UserContext(), tenant.From(c), callerOf(c), method, in.DeviceName, in.Credential, shape)
 	if err != nil {
 		return err
 	}
@@ -124,7 +128,12 @@ func (s *Service) StartWebAuthn(ctx context.Context, t *tenant.Tenant, cl *Calle
 // CompleteWebAuthn verifies the answer to the user's pending enrolment and
 // adds the credential, with ten backup codes if it is the account's first
 // second factor.
-func (s *Service) CompleteWebAuthn(ctx context.Context, t *tenant.Tenant, cl *Caller, method, name string, response []byte) (CodesOutput, error) {
+// shape, when set, checks the response's shape once the enrolment is taken.
+func (s *Service) CompleteWebAuthn(ctx context.Context, t *tenant.Tenant, cl *Caller, method, name string, response []byte, shape func() error) (CodesOutput, error) {
+	// Without a pending enrolment, answer before hashing backup codes.
+	if _, err := s.Enroll.Pending(ctx, t, meKey(cl.User.ID)); err != nil {
+		return CodesOutput{}, enroll.APIError(err)
+	}
 	codes, err := s.prepareCodes(ctx, cl.User)
 	if err != nil {
 		return CodesOutput{}, err
@@ -137,6 +146,9 @@ func (s *Service) CompleteWebAuthn(ctx context.Context, t *tenant.Tenant, cl *Ca
 		Check: func(p *enroll.Pending) error {
 			if p.Choice.Method != method || p.UserID != cl.User.ID {
 				return enroll.ErrNotPending // the pending enrolment is of another kind
+			}
+			if shape != nil {
+				return shape()
 			}
 			return nil
 		},
