@@ -21,7 +21,7 @@ type User struct {
 	// Tokens are the user's personal access tokens, kept hashed.
 	Tokens    []AccessToken `json:"tokens,omitempty"`
 	CreatedAt time.Time     `json:"createdAt"`
-	UpdatedAt      time.Time  `json:"updatedAt"`
+	UpdatedAt time.Time     `json:"updatedAt"`
 }
 
 // MFAFactors are the user's second factors.

@@ -71,7 +71,6 @@ func newCode() string {
 
 const codeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
-
 func (h *Handler) registrationLink(c *fiber.Ctx) error {
 	in, err := httpx.Bind[LinkInput](c, h.Binder)
 	if err != nil {

@@ -132,4 +132,3 @@ type codesOut struct {
 	Codes     []string `json:"codes"`
 	Remaining int      `json:"remaining"`
 }
-
