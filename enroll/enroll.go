@@ -54,6 +54,9 @@ type Choice struct {
 
 // Registration returns the ceremony's preferences: t's, narrowed by c.
 func (c Choice) Registration(t *tenant.Tenant) verification.Registration {
+	if c == (Choice{}) {
+		return verification.TenantRegistration(t) // the interaction's hot path: nothing to copy
+	}
 	p := t.Settings.Passkey
 	p.PubKeyCredParams = slices.Clone(p.PubKeyCredParams)
 	p.Hints = slices.Clone(p.Hints)

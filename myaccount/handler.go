@@ -97,7 +97,7 @@ func (h *Handler) bearer(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="account"`)
 		return ErrUnauthenticated
 	}
-	aud := oidc.AccountAudience(oidc.Origin(c.Get(fiber.HeaderHost), t.Dev, c.Protocol()))
+	aud := oidc.AccountAudience(oidc.Origin(c.Get(fiber.HeaderHost), t.Dev, httpx.Scheme(c)))
 	claims, err := h.Tokens.VerifyAccessToken(c.UserContext(), t, token, aud)
 	var u *account.User
 	if err == nil {

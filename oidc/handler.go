@@ -58,7 +58,7 @@ func (p *Provider) serve(h http.Handler) fiber.Handler {
 		}
 		path := strings.TrimPrefix(req.URL.Path, "/oidc")
 		req.URL.Path, req.URL.RawPath, req.RequestURI = path, "", ""
-		ex := &exchange{issuer: issuer(c.Get(fiber.HeaderHost), t.Dev, c.Protocol()),
+		ex := &exchange{issuer: issuer(c.Get(fiber.HeaderHost), t.Dev, httpx.Scheme(c)),
 			loginID: interaction.LoginSessionID(c)}
 		req = req.WithContext(withExchange(c.UserContext(), ex))
 

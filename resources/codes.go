@@ -144,7 +144,7 @@ func (h *Handler) registrationLink(c *fiber.Ctx) error {
 func defaultLink(c *fiber.Ctx, t *tenant.Tenant) string {
 	host := c.Get(fiber.HeaderHost)
 	scheme := "https"
-	if t.Dev && c.Protocol() == "http" {
+	if t.Dev && httpx.Scheme(c) == "http" {
 		scheme = "http"
 	}
 	return scheme + "://" + host + "/passkey/register?userID={{.UserID}}&orgID={{.OrgID}}&codeID={{.CodeID}}&code={{.Code}}"

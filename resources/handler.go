@@ -98,7 +98,7 @@ func (h *Handler) management(c *fiber.Ctx) (policy.Principal, error) {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="management"`)
 		return policy.Principal{}, ErrUnauthenticated
 	}
-	iss := oidc.Origin(c.Get(fiber.HeaderHost), t.Dev, c.Protocol()) + "/oidc"
+	iss := oidc.Origin(c.Get(fiber.HeaderHost), t.Dev, httpx.Scheme(c)) + "/oidc"
 	claims, err := h.Tokens.VerifyAccessToken(c.UserContext(), t, token, iss)
 	if err == nil && (claims.Grant != "" || claims.Subject != claims.ClientID) {
 		err = oidc.ErrInvalidToken // a user's token, not an application's
