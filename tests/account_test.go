@@ -38,6 +38,9 @@ func TestAccountAPIWebAuthnEnrollment(t *testing.T) {
 	openidOnly := acme.passwordToken(t, "ada", strongPassword, "openid") // no account audience
 	globexToken := globex.passwordToken(t, "ada", strongPassword)
 	api := acme.api(token)
+	// The token says how the user signed in (amr), which policies see as aal.
+	_, claims := jwtParts(t, token)
+	require.Equal(t, []any{"pwd"}, claims["amr"])
 
 	// Seed 001 before any registration: no pending enrollment is 404,
 	// whatever the credential holds (the seed's own example body).
