@@ -1,6 +1,7 @@
 package account
 
 import (
+	"crypto/sha256"
 	"strings"
 	"time"
 	"unicode"
@@ -18,9 +19,11 @@ type User struct {
 	WebAuthnHandle []byte     `json:"webauthnHandle"`
 	MFA            MFAFactors `json:"mfa"`
 	// Suspended users cannot sign in; an admin sets and clears it.
-	Suspended bool      `json:"suspended,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	Suspended bool `json:"suspended,omitempty"`
+	// Tokens are the user's personal access tokens, kept hashed.
+	Tokens    []AccessToken `json:"tokens,omitempty"`
+	CreatedAt time.Time     `json:"createdAt"`
+	UpdatedAt time.Time     `json:"updatedAt"`
 }
 
 // MFAFactors are the user's second factors.
@@ -58,6 +61,10 @@ func (u *User) RemainingBackupCodes() int {
 
 // Credential is a WebAuthn public-key credential bound to the user.
 type Credential struct {
+	// FactorID names the credential in the account APIs (short and random,
+	// unlike ID, which the authenticator chose and may be long). Credentials
+	// stored before it existed have none: PublicID derives one.
+	FactorID        string    `json:"factorId,omitempty"`
 	ID              []byte    `json:"id"`
 	PublicKey       []byte    `json:"publicKey"`
 	Algorithm       int64     `json:"alg"`
@@ -74,6 +81,39 @@ type Credential struct {
 	Name            string    `json:"name"`
 	CreatedAt       time.Time `json:"createdAt"`
 	LastUsedAt      time.Time `json:"lastUsedAt,omitzero"`
+}
+
+// PublicID is the credential's id in the account APIs: its FactorID, or
+// for an older credential one derived from its credential id.
+func (c *Credential) PublicID() string {
+	if c.FactorID != "" {
+		return c.FactorID
+	}
+	sum := sha256.Sum256(append([]byte("foyer-factor\x00"), c.ID...))
+	return b64(sum[:16])
+}
+
+// AccessToken is a personal access token: a long-lived secret the user
+// created for a tool, shown once and kept only as the SHA-256 of its secret
+// (256 random bits need no slow hash).
+type AccessToken struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Hash       string    `json:"hash"`
+	CreatedAt  time.Time `json:"createdAt"`
+	ExpiresAt  time.Time `json:"expiresAt,omitzero"`
+	LastUsedAt time.Time `json:"lastUsedAt,omitzero"`
+}
+
+// SecondFactors counts the factors that can stand as a second factor on
+// their own: WebAuthn credentials and a TOTP app (backup codes only back
+// them up).
+func (u *User) SecondFactors() int {
+	n := len(u.MFA.WebAuthn)
+	if u.MFA.TOTP != nil {
+		n++
+	}
+	return n
 }
 
 // Factors lists the MFA factor types the user has, in Logto's names.

@@ -25,6 +25,9 @@ const (
 	// PurposeInvite tells someone an admin made them an account: it carries
 	// no code, and points them to "Forgot password" to choose a password.
 	PurposeInvite = "Invite"
+	// PurposePasskeyLink: a link (with a one-time code in it) to register
+	// a passkey without signing in.
+	PurposePasskeyLink = "PasskeyRegistration"
 )
 
 // Message is one code to deliver.
@@ -33,7 +36,10 @@ type Message struct {
 	Code       string
 	Locale     string // BCP 47 tag of the UI the user is in, e.g. "en" or "de-CH"
 	TenantName string
-	Purpose    string // PurposeSignIn, PurposeRegister or PurposeForgotPassword
+	Purpose    string // PurposeSignIn, PurposeRegister, PurposeForgotPassword or PurposePasskeyLink
+	// Link, for PurposePasskeyLink, is the URL to open; Code is then the
+	// code inside it.
+	Link string
 }
 
 // Sender delivers a message; an error wraps ErrDelivery.
@@ -64,10 +70,11 @@ type view struct {
 	Lang       string
 	Action     string // what the code lets the user do, e.g. "sign in"
 	Invite     bool   // an invitation, not a code
+	Link       string // a link to open instead of a code to type
 }
 
 func newView(m Message) view {
-	v := view{Code: m.Code, TenantName: oneLine(m.TenantName), Lang: m.Locale, Action: "continue"}
+	v := view{Code: m.Code, TenantName: oneLine(m.TenantName), Lang: m.Locale, Action: "continue", Link: m.Link}
 	switch m.Purpose {
 	case PurposeSignIn:
 		v.Action = "sign in"
@@ -77,6 +84,8 @@ func newView(m Message) view {
 		v.Action = "reset your password"
 	case PurposeInvite:
 		v.Invite = true
+	case PurposePasskeyLink:
+		v.Action = "register a passkey"
 	}
 	if v.Lang == "" {
 		v.Lang = "en"
@@ -100,16 +109,20 @@ func renderHTML(name string, v view) (string, error) {
 	return b.String(), nil
 }
 
-// subject is "Your <tenant> verification code" (or "account", for an
-// invitation).
-func subject(tenantName, purpose string) string {
-	if purpose == PurposeInvite {
-		if name := oneLine(tenantName); name != "" {
-			return "Your " + name + " account"
-		}
+// subject is "Your <tenant> verification code", "Your <tenant> account"
+// for an invitation, or "Register a passkey for <tenant>" for a link.
+func subject(tenantName, purpose string, link bool) string {
+	name := oneLine(tenantName)
+	switch {
+	case link && name != "":
+		return "Register a passkey for " + name
+	case link:
+		return "Register a passkey"
+	case purpose == PurposeInvite && name != "":
+		return "Your " + name + " account"
+	case purpose == PurposeInvite:
 		return "Your new account"
-	}
-	if name := oneLine(tenantName); name != "" {
+	case name != "":
 		return "Your " + name + " verification code"
 	}
 	return "Your verification code"

@@ -19,6 +19,6 @@ func (l *Log) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("%w: log connector without a logger", ErrDelivery)
 	}
 	l.Logger.WarnContext(ctx, "DEV MODE ONLY: verification code printed to the log instead of being sent; never use the log connector in production",
-		"to", m.To, "code", m.Code, "purpose", m.Purpose, "tenant", m.TenantName)
+		"to", m.To, "code", m.Code, "link", m.Link, "purpose", m.Purpose, "tenant", m.TenantName)
 	return nil
 }

@@ -120,7 +120,7 @@ func (s *SMTP) message(m Message) (*mail.Msg, error) {
 	if err := msg.To(m.To); err != nil {
 		return nil, fmt.Errorf("recipient address: %w", err)
 	}
-	msg.Subject(subject(m.TenantName, m.Purpose))
+	msg.Subject(subject(m.TenantName, m.Purpose, m.Link != ""))
 	if m.Locale != "" && !strings.ContainsAny(m.Locale, "\r\n") {
 		msg.SetGenHeader(mail.HeaderContentLang, m.Locale)
 	}

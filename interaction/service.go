@@ -9,6 +9,7 @@ import (
 	"github.com/goccy/go-json"
 
 	"github.com/foyer-auth/foyer/account"
+	"github.com/foyer-auth/foyer/enroll"
 	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/tenant"
 	"github.com/foyer-auth/foyer/verification"
@@ -22,7 +23,10 @@ type Service struct {
 	Accounts *account.Store
 	Hasher   *verification.Hasher
 	WebAuthn *verification.WebAuthn
-	TOTP     *verification.TOTP
+	// Enroll builds and verifies WebAuthn registrations (the ceremony
+	// itself stays in the interaction).
+	Enroll *enroll.Core
+	TOTP   *verification.TOTP
 	// Senders picks the connector for one-time codes; CodeKey keys their
 	// hashes (HMAC), so a leaked Redis dump cannot be brute-forced offline.
 	Senders    SenderFor

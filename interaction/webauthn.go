@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/foyer-auth/foyer/account"
+	"github.com/foyer-auth/foyer/enroll"
 	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/verification"
@@ -79,7 +80,7 @@ func (s *Service) BeginRegistration(ctx context.Context, r Request, id string, c
 	if ix.Subject == nil {
 		return nil, ErrNoSubject
 	}
-	c, err := s.WebAuthn.BeginRegistration(r.Tenant, r.Origin, webauthnUser(ix), conditional)
+	c, err := s.Enroll.Options(r.Tenant, r.Origin, webauthnUser(ix), enroll.Choice{Conditional: conditional})
 	if err != nil {
 		return nil, webauthnErr(err)
 	}
@@ -191,16 +192,13 @@ func (s *Service) BindWebAuthn(ctx context.Context, r Request, id string, respon
 	if c == nil || c.Kind != kindRegistration {
 		return ErrPendingNotFound
 	}
-	cred, verr := s.WebAuthn.FinishRegistration(r.Tenant, r.Origin, webauthnUser(ix), c.Session, response)
-	if verr == nil {
-		if taken, err := s.Accounts.Taken(ctx, r.Tenant.ID, account.KindCredID, b64(cred.ID)); err != nil {
-			return err
-		} else if taken {
-			verr = ErrCredentialInUse
-		}
+	cred, verr := s.Enroll.Verify(ctx, r.Tenant, r.Origin, webauthnUser(ix), c.Session, response)
+	if errors.Is(verr, enroll.ErrCredentialInUse) {
+		verr = ErrCredentialInUse
+	} else if verr != nil && !isVerifyFailure(verr) {
+		return verr // storage: the ceremony is kept for a retry
 	}
 	cred.Name = "Passkey"
-	cred.CreatedAt = s.Now().UTC()
 	return s.spend(ctx, r, ix, doc, c.Challenge, verr, func(cur *Interaction) {
 		cur.PendingCredentials = append(cur.PendingCredentials, cred)
 		if c.Conditional {
@@ -317,6 +315,13 @@ func (s *Service) recordUse(ctx context.Context, r Request, uid string, cred acc
 		return nil
 	})
 	return err
+}
+
+// isVerifyFailure reports whether err says the response was wrong (rather
+// than that Redis did not answer).
+func isVerifyFailure(err error) bool {
+	return errors.Is(err, verification.ErrWebAuthnFailed) || errors.Is(err, verification.ErrCloneSuspected) ||
+		errors.Is(err, verification.ErrUnknownPasskey)
 }
 
 func webauthnErr(err error) error {

@@ -1,6 +1,7 @@
 package interaction
 
 import (
+	"github.com/foyer-auth/foyer/enroll"
 	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/gofiber/fiber/v2"
 )
@@ -24,42 +25,14 @@ type BackupCodeInput struct {
 	Code string `json:"code" validate:"required,max=32"`
 }
 
-// credentialHeader is what every WebAuthn Level 3 credential JSON (§5.1,
-// PublicKeyCredential.toJSON()) starts with; Logto's type "WebAuthn" is
-// accepted. Only the shape is checked here; go-webauthn verifies the content.
-type credentialHeader struct {
-	Type                    string `json:"type" validate:"required,oneof=WebAuthn public-key"`
-	ID                      string `json:"id" validate:"required,max=1366,base64rawurl"`
-	RawID                   string `json:"rawId" validate:"required,max=1366,base64rawurl"`
-	AuthenticatorAttachment string `json:"authenticatorAttachment" validate:"omitempty,oneof=platform cross-platform"`
-}
-
-// AttestationInput is a registration response (RegistrationResponseJSON,
-// §5.1.8). The members go-webauthn does not need (authenticatorData,
-// publicKey, publicKeyAlgorithm: it reads them from the attestation) are
-// accepted so that a browser's toJSON() passes the strict decoding as is.
-type AttestationInput struct {
-	credentialHeader
-	Response struct {
-		ClientDataJSON     string   `json:"clientDataJSON" validate:"required,max=8192"`
-		AttestationObject  string   `json:"attestationObject" validate:"required,max=32768"`
-		Transports         []string `json:"transports" validate:"max=8,dive,oneof=usb nfc ble internal cable hybrid smart-card"`
-		AuthenticatorData  string   `json:"authenticatorData" validate:"max=32768"`
-		PublicKey          string   `json:"publicKey" validate:"max=8192"`
-		PublicKeyAlgorithm int64    `json:"publicKeyAlgorithm"`
-	} `json:"response"`
-	ClientExtensionResults struct {
-		CredProps *struct {
-			RK bool `json:"rk"`
-		} `json:"credProps"`
-		HMACCreateSecret bool `json:"hmacCreateSecret"`
-	} `json:"clientExtensionResults"`
-}
+// AttestationInput is a registration response (RegistrationResponseJSON),
+// in the one shape every enrollment surface accepts.
+type AttestationInput = enroll.RegistrationResponse
 
 // AssertionInput is an authentication response (AuthenticationResponseJSON,
 // §5.1.8).
 type AssertionInput struct {
-	credentialHeader
+	enroll.CredentialHeader
 	Response struct {
 		ClientDataJSON    string `json:"clientDataJSON" validate:"required,max=8192"`
 		AuthenticatorData string `json:"authenticatorData" validate:"required,max=8192"`

@@ -35,6 +35,8 @@ type Handler struct {
 	SigningKeys  SigningKeys
 	// Ops serves users, audit logs and webhooks (management/ops.go).
 	Ops Ops
+	// Policies are the tenants' Cedar policies.
+	Policies PolicyStore
 }
 
 // Mount registers the routes on r (the /api/admin group).
@@ -46,6 +48,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Patch("/tenants/:id", h.update)
 	h.mountApplications(r)
 	h.mountOps(r)
+	h.mountPolicies(r)
 }
 
 func (h *Handler) auth(c *fiber.Ctx) error {

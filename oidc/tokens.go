@@ -42,8 +42,11 @@ type AccessClaims struct {
 	ClientID string   `json:"client_id"`
 	Scope    string   `json:"scope"`
 	AuthTime int64    `json:"auth_time,omitempty"`
-	Tenant   string   `json:"tenant"`
-	Grant    string   `json:"gid,omitempty"`
+	// AMR says how the user signed in (RFC 9068 §2.2.3.1 allows it), so
+	// that the account API can tell a second factor was used.
+	AMR    []string `json:"amr,omitempty"`
+	Tenant string   `json:"tenant"`
+	Grant  string   `json:"gid,omitempty"`
 }
 
 // Scopes splits the scope claim.
@@ -65,6 +68,14 @@ type TokenResponse struct {
 
 // origin is the scheme and host of an issuer ("<origin>/oidc").
 func origin(issuer string) string { return strings.TrimSuffix(issuer, "/oidc") }
+
+// Origin is a tenant's origin as seen in a request (scheme and Host), the
+// issuer without "/oidc": https, or in dev mode the request's own scheme.
+func Origin(host string, dev bool, scheme string) string { return origin(issuer(host, dev, scheme)) }
+
+// SID is the public id of a login session, as the "sid" claim of ID
+// tokens carries it: the session id itself is the cookie's secret.
+func SID(loginID string) string { return sidOf(loginID) }
 
 // AccountAudience is the audience the account API accepts for a tenant
 // origin ("https://acme.example.app").
@@ -126,6 +137,7 @@ func (p *Provider) mint(ctx context.Context, in issue) (*TokenResponse, error) {
 	}
 	if !in.authTime.IsZero() {
 		at.AuthTime = in.authTime.Unix()
+		at.AMR = in.amr
 	}
 	access, err := sign(sk, "at+jwt", at)
 	if err != nil {

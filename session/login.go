@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -133,6 +134,58 @@ func (l *Logins) EndAll(ctx context.Context, tid, uid string) error {
 		return nil
 	})
 	return wrap("end sessions", err)
+}
+
+// LoginEntry is one live login session of a user, with its id.
+type LoginEntry struct {
+	ID    string
+	Login Login
+}
+
+// List returns the live login sessions of user uid, oldest sign-in first:
+// the user's session index, then one read of every session in one
+// pipeline. Ids whose session has ended are dropped from the index.
+func (l *Logins) List(ctx context.Context, tid, uid string) ([]LoginEntry, error) {
+	set := userSessionsKey(tid, uid)
+	ids, err := l.Store.rdb.SMembers(ctx, set).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap("list sessions", err)
+	}
+	cmds := make([]*redis.SliceCmd, len(ids))
+	if _, err := l.Store.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HMGet(ctx, loginKind.Key(id), "doc")
+		}
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap("read sessions", err)
+	}
+	now := l.Now()
+	var out []LoginEntry
+	var gone []any
+	for i, cmd := range cmds {
+		vals, _ := cmd.Result()
+		doc, ok := firstString(vals)
+		var login Login
+		if !ok || json.Unmarshal([]byte(doc), &login) != nil || login.TenantID != tid || login.UserID != uid || !now.Before(login.ExpiresAt) {
+			gone = append(gone, ids[i])
+			continue
+		}
+		out = append(out, LoginEntry{ID: ids[i], Login: login})
+	}
+	if len(gone) > 0 {
+		_ = l.Store.rdb.SRem(ctx, set, gone...).Err() // tidying; the sessions are gone either way
+	}
+	slices.SortFunc(out, func(a, b LoginEntry) int { return a.Login.AuthTime.Compare(b.Login.AuthTime) })
+	return out, nil
+}
+
+func firstString(vals []any) (string, bool) {
+	if len(vals) == 0 {
+		return "", false
+	}
+	s, ok := vals[0].(string)
+	return s, ok
 }
 
 // LoginKey is the Redis key of a login session (for tests and tools).

@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/gofiber/fiber/v2"
@@ -28,7 +29,8 @@ func (r *Resolver) Middleware() fiber.Handler {
 			}
 			return err
 		}
-		if id := c.Get(HeaderID); id != "" && id != t.ID {
+		// A UUID names the same tenant in either case (RFC 9562 §4).
+		if id := c.Get(HeaderID); id != "" && !strings.EqualFold(id, t.ID) {
 			return ErrMismatch
 		}
 		c.SetUserContext(WithTenant(c.UserContext(), t))

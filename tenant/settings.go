@@ -33,6 +33,10 @@ type Settings struct {
 	RelatedOrigins []string `json:"relatedOrigins" validate:"max=16,unique,dive,max=256"`
 	Branding       Branding `json:"branding"`
 	Audit          Audit    `json:"audit"`
+	// ReauthMaxAge is how recent a sign-in must be, in seconds, for the
+	// account API's sensitive changes (removing a factor, new backup
+	// codes, a new password, a personal access token).
+	ReauthMaxAge int `json:"reauthMaxAge" validate:"min=1,max=86400"`
 }
 
 // Branding is how the hosted sign-in pages look for the tenant. Empty
@@ -144,6 +148,7 @@ func DefaultSettings() Settings {
 		Connectors:     Connectors{Email: EmailConnector{Type: "none"}, SMS: SMSConnector{Type: "none"}},
 		RelatedOrigins: []string{},
 		Audit:          DefaultAudit,
+		ReauthMaxAge:   600,
 	}
 }
 

@@ -147,18 +147,35 @@ func pinned(t *tenant.Tenant, origin string) bool {
 	return origin != "" && t.AllowsWebAuthnOrigin(origin)
 }
 
+// Registration is what one registration ceremony asks for: the tenant's
+// passkey preferences, as the caller narrowed them (a security key asks for
+// a cross-platform authenticator, say), the RP ID, one of the tenant's
+// hosts ("" is the tenant's own RP ID), and whether it is conditional.
+//
+// A conditional registration (W3C WebAuthn L3 §5.1.3, mediation
+// "conditional": a passkey created without a dialog, e.g. right after a
+// password sign-in) asks for a discoverable credential and never requires
+// user verification; it is the only kind whose answer may lack user
+// presence.
+type Registration struct {
+	Passkey     tenant.Passkey
+	RPID        string
+	Conditional bool
+}
+
+// TenantRegistration is a ceremony with the tenant's own preferences.
+func TenantRegistration(t *tenant.Tenant) Registration {
+	return Registration{Passkey: t.Settings.Passkey}
+}
+
 // BeginRegistration builds creation options (ARCHITECTURE §6) for u, with
-// every field present and the tenant's preferences applied. A conditional
-// registration (W3C WebAuthn L3 §5.1.3, mediation "conditional": a passkey
-// created without a dialog, e.g. right after a password sign-in) asks for
-// a discoverable credential and never requires user verification; it is
-// the only kind whose answer may lack user presence.
-func (w *WebAuthn) BeginRegistration(t *tenant.Tenant, origin string, u *User, conditional bool) (Ceremony, error) {
+// every field present and reg's preferences applied.
+func (w *WebAuthn) BeginRegistration(t *tenant.Tenant, origin string, u *User, reg Registration) (Ceremony, error) {
 	rp, err := w.rp(t, origin)
 	if err != nil {
 		return Ceremony{}, err
 	}
-	p := t.Settings.Passkey
+	p := reg.Passkey
 	params := make([]protocol.CredentialParameter, len(p.PubKeyCredParams))
 	for i, alg := range p.PubKeyCredParams {
 		params[i] = protocol.CredentialParameter{Type: protocol.PublicKeyCredentialType, Algorithm: coseAlg(alg)}
@@ -167,7 +184,7 @@ func (w *WebAuthn) BeginRegistration(t *tenant.Tenant, origin string, u *User, c
 	requireRK := rk == protocol.ResidentKeyRequirementRequired
 	uv := protocol.UserVerificationRequirement(p.UserVerification)
 	mediation := protocol.MediationDefault
-	if conditional {
+	if reg.Conditional {
 		mediation = protocol.MediationConditional
 		rk, requireRK = protocol.ResidentKeyRequirementRequired, true
 		if uv == protocol.VerificationRequired {
@@ -195,6 +212,9 @@ func (w *WebAuthn) BeginRegistration(t *tenant.Tenant, origin string, u *User, c
 	}
 	if pinned(t, origin) {
 		opts = append(opts, webauthn.WithRegistrationOrigin(origin))
+	}
+	if reg.RPID != "" && reg.RPID != t.RPID() {
+		opts = append(opts, webauthn.WithRegistrationRelyingPartyID(reg.RPID))
 	}
 	if len(p.Hints) > 0 {
 		hints := make([]protocol.PublicKeyCredentialHints, len(p.Hints))
@@ -251,7 +271,7 @@ func (w *WebAuthn) FinishRegistration(t *tenant.Tenant, origin string, u *User, 
 		SignCount: cred.Authenticator.SignCount, AAGUID: cred.Authenticator.AAGUID,
 		Attachment: string(cred.Authenticator.Attachment), AttestationType: cred.AttestationType,
 		BackupEligible: cred.Flags.BackupEligible, BackupState: cred.Flags.BackupState,
-		UserVerified: cred.Flags.UserVerified, RPID: t.RPID(),
+		UserVerified: cred.Flags.UserVerified, RPID: sd.GetRelyingPartyID(t.RPID()),
 	}
 	for _, tr := range cred.Transport {
 		out.Transports = append(out.Transports, string(tr))

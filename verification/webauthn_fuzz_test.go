@@ -31,7 +31,7 @@ func FuzzWebAuthnResponses(f *testing.F) {
 	w := NewWebAuthn()
 	t := fuzzTenant()
 	user := &User{Handle: make([]byte, 64), Name: "fuzz", DisplayName: "fuzz"}
-	reg, err := w.BeginRegistration(t, "http://localhost:3001", user, false)
+	reg, err := w.BeginRegistration(t, "http://localhost:3001", user, TenantRegistration(t))
 	if err != nil {
 		f.Fatal(err)
 	}

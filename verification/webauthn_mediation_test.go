@@ -35,7 +35,7 @@ func TestConditionalRegistration(t *testing.T) {
 			tn.Settings.Passkey.UserVerification = "required"
 			tn.Settings.Passkey.ResidentKey = "discouraged"
 			u := &User{Handle: make([]byte, 64), Name: "ada", DisplayName: "Ada"}
-			c, err := w.BeginRegistration(tn, origin, u, tt.conditional)
+			c, err := w.BeginRegistration(tn, origin, u, Registration{Passkey: tn.Settings.Passkey, Conditional: tt.conditional})
 			require.NoError(t, err)
 			var opts CreationOptions
 			require.NoError(t, json.Unmarshal(c.Options, &opts))
@@ -103,7 +103,7 @@ func TestWebAuthnOrigins(t *testing.T) {
 			require.Equal(t, tt.ok, tn.AllowsWebAuthnOrigin(tt.origin))
 			w := NewWebAuthn()
 			u := &User{Handle: make([]byte, 64), Name: "ada", DisplayName: "Ada"}
-			c, err := w.BeginRegistration(tn, tt.origin, u, false)
+			c, err := w.BeginRegistration(tn, tt.origin, u, TenantRegistration(tn))
 			require.NoError(t, err)
 			_, resp, err := authenticator.New().Register(c.Options, tt.origin)
 			require.NoError(t, err)

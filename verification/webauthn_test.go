@@ -16,7 +16,7 @@ const origin = "http://localhost:3001"
 // register runs a registration ceremony with a software authenticator.
 func register(t *testing.T, w *WebAuthn, a *authenticator.Authenticator, u *User) account.Credential {
 	t.Helper()
-	c, err := w.BeginRegistration(fuzzTenant(), origin, u, false)
+	c, err := w.BeginRegistration(fuzzTenant(), origin, u, TenantRegistration(fuzzTenant()))
 	require.NoError(t, err)
 	_, resp, err := a.Register(c.Options, origin)
 	require.NoError(t, err)
@@ -68,7 +68,7 @@ func TestWebAuthnCeremonyExpires(t *testing.T) {
 	tn := fuzzTenant()
 	tn.Settings.Passkey.Timeout = 1 // ms: the ceremony is over before the answer
 	u := &User{Handle: make([]byte, 64), Name: "bob", DisplayName: "Bob"}
-	c, err := w.BeginRegistration(tn, origin, u, false)
+	c, err := w.BeginRegistration(tn, origin, u, TenantRegistration(tn))
 	require.NoError(t, err)
 	_, resp, err := authenticator.New().Register(c.Options, origin)
 	require.NoError(t, err)

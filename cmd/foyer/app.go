@@ -8,10 +8,14 @@ import (
 
 	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/connector"
+	"github.com/foyer-auth/foyer/enroll"
 	"github.com/foyer-auth/foyer/interaction"
 	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/foyer-auth/foyer/management"
+	"github.com/foyer-auth/foyer/myaccount"
 	"github.com/foyer-auth/foyer/oidc"
+	"github.com/foyer-auth/foyer/policy"
+	"github.com/foyer-auth/foyer/resources"
 	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/tenant"
 	"github.com/foyer-auth/foyer/verification"
@@ -55,6 +59,9 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		httpx.MapIs(account.ErrUnavailable, httpx.ErrUnavailable),
 		httpx.MapIs(verification.ErrStorage, httpx.ErrUnavailable),
 		httpx.MapIs(oidc.ErrUnavailable, httpx.ErrUnavailable),
+		httpx.MapIs(enroll.ErrUnavailable, httpx.ErrUnavailable),
+		httpx.MapIs(policy.ErrUnavailable, httpx.ErrUnavailable),
+		httpx.MapIs(resources.ErrUnavailable, httpx.ErrUnavailable),
 		httpx.MapIs(account.ErrConflict, httpx.New(fiber.StatusConflict, "user.conflict", "Too many concurrent changes to this account; please retry.")),
 		httpx.MapIs(session.ErrConflict, httpx.New(fiber.StatusConflict, "session.conflict", "Too many concurrent changes; please retry.")),
 		httpx.MapIs(context.DeadlineExceeded, httpx.ErrTimeout),
@@ -141,22 +148,30 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	apps := oidc.NewApplications(d.rdb, d.now, cfg.TenantCache)
 	keys := oidc.NewKeys(d.rdb, box, d.now, cfg.TenantCache)
 	snd := senders(cfg.Dev, d)
+	policies := policy.NewStore(d.rdb, cfg.TenantCache, d.now)
 	admin := &management.Handler{Tenants: tenants, Resolver: resolver, Binder: binder, AdminKey: cfg.AdminKey, BaseDomain: cfg.BaseDomain,
-		Applications: apps, SigningKeys: keys, Ops: d.adminOps(cfg, loginStore, snd)}
+		Applications: apps, SigningKeys: keys, Ops: d.adminOps(cfg, loginStore, snd), Policies: policies}
 	admin.Mount(app.Group("/api/admin"))
 
 	tenantScoped := []fiber.Handler{
 		resolver.Middleware(),
 		httpx.CSRF(func(c *fiber.Ctx, origin string) bool { return tenant.From(c).AllowsOrigin(origin) }),
 	}
+	accounts := account.NewStore(d.rdb, d.now)
+	webAuthn := verification.NewWebAuthn()
+	// The one enrollment core: the interaction, the account API and the
+	// ZITADEL- and Mailcheap-style surfaces all enrol credentials through it.
+	// Pending ceremonies live in the Redis that may evict, like interactions.
+	enrollment := &enroll.Core{WebAuthn: webAuthn, Accounts: accounts, Redis: d.ephemeral, Now: d.now}
 	ix := &interaction.Handler{
 		Service: &interaction.Service{
 			Store:      ixStore,
 			Kind:       session.Kind{Prefix: "ix", TTL: cfg.IxTTL},
 			Logins:     &session.Logins{Store: loginStore, Idle: cfg.SessionIdle, Absolute: cfg.SessionAbsolute, Now: d.now},
-			Accounts:   account.NewStore(d.rdb, d.now),
+			Accounts:   accounts,
 			Hasher:     d.hasher,
-			WebAuthn:   verification.NewWebAuthn(),
+			WebAuthn:   webAuthn,
+			Enroll:     enrollment,
 			TOTP:       &verification.TOTP{Box: box, Now: d.now},
 			Senders:    snd,
 			CodeKey:    d.key,
@@ -188,6 +203,26 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		return nil, fmt.Errorf("hosted pages: %w", err)
 	}
 	pages.Mount(app, resolver.Middleware())
+
+	// The account API and the enrolment surfaces outside the interaction.
+	// They authenticate with a bearer token or Basic credentials, never a
+	// cookie, and a browser attaches neither to a cross-site request on
+	// its own: the cookie CSRF middleware has nothing to guard here (and
+	// would refuse the seeds' bodiless POSTs from API clients for nothing).
+	// The tenant comes from the Host; X-Tenant-ID must agree with it.
+	me := &myaccount.Handler{
+		Service: &myaccount.Service{
+			Accounts: accounts, Enroll: enrollment, Policies: policies, Hasher: d.hasher,
+			TOTP: ix.Service.TOTP, Logins: ix.Service.Logins, Limiter: ix.Service.Limiter,
+			Ephemeral: d.ephemeral, Now: d.now,
+		},
+		Tokens: provider, Binder: binder,
+	}
+	me.Mount(app.Group("/v1/users/me", resolver.Middleware()))
+	me.MountBasic(app.Group("/api/v1/webauthn/registration", resolver.Middleware()))
+	users := &resources.Handler{Accounts: accounts, Enroll: enrollment, Policies: policies, Tokens: provider,
+		Codes: d.ephemeral, Senders: resources.SenderFor(snd), Binder: binder}
+	users.Mount(app.Group("/resources/v3alpha/users", resolver.Middleware()))
 
 	// Last: 404, or 405 with Allow for a path served for other methods.
 	app.Use(httpx.NotFound(app.GetRoutes(true)))
