@@ -2,6 +2,7 @@ package account
 
 import (
 	"crypto/sha256"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -139,6 +140,15 @@ const (
 	KindHandle   = "handle"
 	KindCredID   = "cred"
 )
+
+// UsernamePattern is Logto's username rule: a letter or underscore, then
+// word characters. Every surface that accepts a username checks it here.
+const UsernamePattern = `^[A-Za-z_]\w*$`
+
+var usernameRE = regexp.MustCompile(UsernamePattern)
+
+// ValidUsername reports whether s follows UsernamePattern.
+func ValidUsername(s string) bool { return usernameRE.MatchString(s) }
 
 // NormalizeUsername is the index form of a username: case-insensitive.
 func NormalizeUsername(s string) string { return strings.ToLower(s) }

@@ -3,7 +3,6 @@ package interaction
 import (
 	"context"
 	"errors"
-	"regexp"
 
 	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/internal/httpx"
@@ -18,10 +17,6 @@ type ProfileInput struct {
 	Phone    string `json:"phone" validate:"omitempty,max=32"`
 	Password string `json:"password" validate:"omitempty,max=256"`
 }
-
-// usernameRE is Logto's username rule: a letter or underscore, then word
-// characters.
-var usernameRE = regexp.MustCompile(`^[A-Za-z_]\w*$`)
 
 // SetProfile applies a profile change: replace for PUT, merge for PATCH.
 // A new password is checked against the tenant's policy and hashed here,
@@ -94,8 +89,8 @@ func (s *Service) profileChange(ctx context.Context, t *tenant.Tenant, ix *Inter
 		merged = Profile{}
 	}
 	if in.Username != "" {
-		if !usernameRE.MatchString(in.Username) {
-			return p, httpx.InvalidField("username", "username", `^[A-Za-z_]\w*$`)
+		if !account.ValidUsername(in.Username) {
+			return p, httpx.InvalidField("username", "username", account.UsernamePattern)
 		}
 		if err := s.checkFree(ctx, t.ID, account.KindUsername, account.NormalizeUsername(in.Username)); err != nil {
 			return p, err

@@ -3,7 +3,6 @@ package management
 import (
 	"context"
 	"errors"
-	"regexp"
 	"time"
 
 	"github.com/foyer-auth/foyer/account"
@@ -71,8 +70,6 @@ type UpdateUserInput struct {
 	Suspended *bool `json:"suspended" validate:"required"`
 }
 
-var usernameRE = regexp.MustCompile(`^[A-Za-z_]\w*$`)
-
 func (h *Handler) listUsers(c *fiber.Ctx) error {
 	t, err := h.tenantOf(c)
 	if err != nil {
@@ -134,8 +131,8 @@ func (h *Handler) createUser(c *fiber.Ctx) error {
 		}
 		u.PrimaryEmail = e
 	}
-	if in.Username != "" && !usernameRE.MatchString(in.Username) {
-		return httpx.InvalidField("username", "username", `^[A-Za-z_]\w*$`)
+	if in.Username != "" && !account.ValidUsername(in.Username) {
+		return httpx.InvalidField("username", "username", account.UsernamePattern)
 	}
 	if in.PrimaryPhone != "" {
 		if u.PrimaryPhone = account.NormalizePhone(in.PrimaryPhone); u.PrimaryPhone == "" {
