@@ -257,19 +257,11 @@ func nonNil(m multi) []string {
 }
 
 func (c *cli) appRotate(ctx context.Context, fs *flag.FlagSet, args []string) error {
-	tenant := fs.String("tenant", "", "tenant id or slug (required)")
-	pos, err := parse(fs, args)
+	id, one, err := c.tenantAndOne(ctx, fs, args, "APP_ID")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return errors.New("want one APP_ID")
-	}
-	id, err := c.tenantID(ctx, *tenant)
-	if err != nil {
-		return err
-	}
-	raw, _, err := c.do(ctx, "POST", "/api/admin/tenants/"+id+"/applications/"+url.PathEscape(pos[0])+"/secret", nil)
+	raw, _, err := c.do(ctx, "POST", "/api/admin/tenants/"+id+"/applications/"+url.PathEscape(one)+"/secret", nil)
 	if err != nil {
 		return err
 	}
@@ -278,7 +270,7 @@ func (c *cli) appRotate(ctx context.Context, fs *flag.FlagSet, args []string) er
 		return err
 	}
 	if a.ID == "" {
-		a.ID = pos[0]
+		a.ID = one
 	}
 	return c.emit(raw, func(w *tabwriter.Writer) error {
 		fmt.Fprintln(w, "ID\tSECRET (shown once)")
@@ -408,23 +400,30 @@ func (c *cli) userCreate(ctx context.Context, fs *flag.FlagSet, args []string) e
 }
 
 func (c *cli) userDelete(ctx context.Context, fs *flag.FlagSet, args []string) error {
+	id, one, err := c.tenantAndOne(ctx, fs, args, "USER_ID")
+	if err != nil {
+		return err
+	}
+	if _, _, err := c.do(ctx, "DELETE", "/api/admin/tenants/"+id+"/users/"+url.PathEscape(one), nil); err != nil {
+		return err
+	}
+	return c.emit([]byte(`{"deleted":`+strconv.Quote(one)+`}`), func(w *tabwriter.Writer) error {
+		fmt.Fprintf(w, "deleted %s\n", one)
+		return nil
+	})
+}
+
+// tenantAndOne parses "--tenant TENANT ONE", the shape of the commands that
+// act on one thing of a tenant, and resolves the tenant.
+func (c *cli) tenantAndOne(ctx context.Context, fs *flag.FlagSet, args []string, what string) (tenantID, one string, err error) {
 	tenant := fs.String("tenant", "", "tenant id or slug (required)")
 	pos, err := parse(fs, args)
 	if err != nil {
-		return err
+		return "", "", err
 	}
 	if len(pos) != 1 {
-		return errors.New("want one USER_ID")
+		return "", "", errors.New("want one " + what)
 	}
-	id, err := c.tenantID(ctx, *tenant)
-	if err != nil {
-		return err
-	}
-	if _, _, err := c.do(ctx, "DELETE", "/api/admin/tenants/"+id+"/users/"+url.PathEscape(pos[0]), nil); err != nil {
-		return err
-	}
-	return c.emit([]byte(`{"deleted":`+strconv.Quote(pos[0])+`}`), func(w *tabwriter.Writer) error {
-		fmt.Fprintf(w, "deleted %s\n", pos[0])
-		return nil
-	})
+	tenantID, err = c.tenantID(ctx, *tenant)
+	return tenantID, pos[0], err
 }
