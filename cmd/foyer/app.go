@@ -163,6 +163,8 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	// ZITADEL- and Mailcheap-style surfaces all enrol credentials through it.
 	// Pending ceremonies live in the Redis that may evict, like interactions.
 	enrollment := &enroll.Core{WebAuthn: webAuthn, Accounts: accounts, Redis: d.ephemeral, Now: d.now}
+	limits := interaction.DefaultLimits
+	limits.StartsPerIP.N = cfg.StartsPerMinute
 	ix := &interaction.Handler{
 		Service: &interaction.Service{
 			Store:      ixStore,
@@ -177,7 +179,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 			CodeKey:    d.key,
 			SendLimits: interaction.DefaultSendLimits,
 			Limiter:    verification.NewLimiter(d.ephemeral, d.now),
-			Limits:     interaction.DefaultLimits,
+			Limits:     limits,
 			Now:        d.now,
 			Recorder:   d.recorder,
 		},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +39,9 @@ type config struct {
 	// whose X-Forwarded-For, Forwarded and X-Forwarded-Proto are believed;
 	// empty trusts nobody, in dev mode too.
 	TrustedProxies string
+	// StartsPerMinute bounds the interactions one client address opens a
+	// minute; raise it for a large office behind one NAT, or a load test.
+	StartsPerMinute int
 
 	opsConfig
 }
@@ -80,6 +84,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&cfg.SessionAbsolute, "session-absolute", dur("FOYER_SESSION_ABSOLUTE", "336h"), "login session absolute timeout (FOYER_SESSION_ABSOLUTE)")
 	fs.StringVar(&cfg.SecretKey, "secret-key", env("FOYER_SECRET_KEY", ""), "32-byte server key, base64 or hex, sealing TOTP secrets (FOYER_SECRET_KEY)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("FOYER_TRUSTED_PROXIES", ""), "comma-separated CIDRs or addresses of proxies whose X-Forwarded-For, Forwarded and X-Forwarded-Proto are believed; empty trusts nobody (FOYER_TRUSTED_PROXIES)")
+	starts := 60
+	if v := getenv("FOYER_NEW_INTERACTIONS_PER_MINUTE"); v != "" {
+		if starts, _ = strconv.Atoi(v); starts < 1 {
+			starts = 0 // reported by validate, once
+		}
+	}
+	fs.IntVar(&cfg.StartsPerMinute, "new-interactions-per-minute", starts, "new interactions one client address may open a minute (FOYER_NEW_INTERACTIONS_PER_MINUTE)")
 	cfg.opsConfig.register(fs, env, dur)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -142,6 +153,9 @@ func (c config) validate() []string {
 	}
 	if _, err := httpx.ParseProxies(c.TrustedProxies); err != nil {
 		p = append(p, "FOYER_TRUSTED_PROXIES: "+err.Error())
+	}
+	if c.StartsPerMinute < 1 {
+		p = append(p, "FOYER_NEW_INTERACTIONS_PER_MINUTE: want a whole number of at least 1")
 	}
 	if c.AdminKey != "" && len(c.AdminKey) < 32 {
 		p = append(p, "FOYER_ADMIN_KEY: want at least 32 characters")
