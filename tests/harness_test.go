@@ -346,8 +346,21 @@ func (f *Foyer) Stop(t *testing.T) {
 	require.NoError(t, f.stop())
 }
 
-// Log is what foyer has written to stdout and stderr so far.
-func (f *Foyer) Log() string { return f.log.String() }
+// Log is what foyer has written to stdout and stderr so far. Foyer writes
+// its log lines in batches at most 50 ms apart (internal/logbuf), so Log
+// returns once nothing new has arrived for three times that.
+func (f *Foyer) Log() string {
+	prev := f.log.String()
+	for range 40 {
+		time.Sleep(150 * time.Millisecond)
+		cur := f.log.String()
+		if cur == prev {
+			break
+		}
+		prev = cur
+	}
+	return prev
+}
 
 // Demo is a browser on the dev-mode demo tenant (http://localhost:<port>).
 func (f *Foyer) Demo() *Client { return f.Client("localhost:" + strconv.Itoa(f.Port)) }

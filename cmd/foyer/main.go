@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/foyer-auth/foyer/internal/logbuf"
 	"github.com/foyer-auth/foyer/tenant"
 	"github.com/foyer-auth/foyer/verification"
 )
@@ -45,7 +46,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
+	// One log line per request would be one write system call per
+	// request: lines are written in batches (internal/logbuf), and every
+	// one is out when run returns.
+	lw := logbuf.New(stderr)
+	defer lw.Close()
+	log := newLogger(cfg, lw)
 	// zitadel/oidc logs only through slog's default logger (its WithLogger
 	// option does nothing), so the process default is ours: one format on
 	// stderr. The one piece of global state main sets.
@@ -93,6 +99,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	log.Info("foyer listening", "addr", ln.Addr().String(), "dev", cfg.Dev)
+	_ = lw.Flush() // start-up is told at once
 	if cfg.Dev {
 		// A convenience: without it the server is still of use.
 		if err := ensureDemoApp(ctx, rdb, ln.Addr(), log); err != nil {
