@@ -53,7 +53,7 @@ type RegistrationInput struct {
 
 func (h *Handler) webauthnRegistration(c *fiber.Ctx) error {
 	var in RegistrationInput
-	if len(c.Body()) > 0 {
+	if len(httpx.Body(c)) > 0 {
 		var err error
 		if in, err = httpx.Bind[RegistrationInput](c, h.Binder); err != nil {
 			return err
@@ -115,7 +115,7 @@ func (h *Handler) bind(c *fiber.Ctx, typ string) error {
 	if _, err := httpx.Bind[AttestationInput](c, h.Binder); err != nil {
 		return err
 	}
-	return h.Service.BindWebAuthn(ctx, r, id, c.Body())
+	return h.Service.BindWebAuthn(ctx, r, id, httpx.Body(c))
 }
 
 func (h *Handler) verifyMFA(c *fiber.Ctx) error {
@@ -147,7 +147,7 @@ func (h *Handler) verifyMFA(c *fiber.Ctx) error {
 		if _, err := httpx.Bind[AssertionInput](c, h.Binder); err != nil {
 			return err
 		}
-		if err := h.Service.VerifyWebAuthn(ctx, r, id, c.Body()); err != nil {
+		if err := h.Service.VerifyWebAuthn(ctx, r, id, httpx.Body(c)); err != nil {
 			return err
 		}
 	}

@@ -121,7 +121,7 @@ func (h *Handler) basicVerify(c *fiber.Ctx) error {
 	// No backup codes here: this answer has nowhere to show them; the
 	// account API's backup-codes call makes them.
 	_, cred, err := h.Service.completeWebAuthn(c.UserContext(), t, cl.Principal, enroll.Completion{
-		Key: basicKey(cl.User.ID), Response: c.Body(), Name: "Passkey",
+		Key: basicKey(cl.User.ID), Response: httpx.Body(c), Name: "Passkey",
 	}, enroll.MethodPasskey)
 	if err != nil {
 		return err

@@ -2,7 +2,7 @@ package tenant
 
 import (
 	"context"
-	"net/url"
+	originpkg "github.com/foyer-auth/foyer/internal/origin"
 	"slices"
 	"strings"
 	"time"
@@ -56,17 +56,13 @@ func (t *Tenant) AllowsOrigin(origin string) bool {
 	if slices.Contains(t.Settings.Origins, origin) {
 		return true
 	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Path != "" {
+	o, ok := originpkg.Parse(origin)
+	if !ok || !slices.Contains(t.Hosts, o.Host) {
 		return false
 	}
-	host := u.Hostname()
-	if !slices.Contains(t.Hosts, host) {
-		return false
-	}
-	switch u.Scheme {
+	switch o.Scheme {
 	case "https":
-		return u.Port() == "" || t.Dev
+		return o.Port == "" || t.Dev
 	case "http":
 		return t.Dev
 	}

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	originpkg "github.com/foyer-auth/foyer/internal/origin"
 )
 
 // WebAuthn origins. A ceremony for the tenant's RP ID may run on a page
@@ -25,11 +27,8 @@ func (t *Tenant) AllowsWebAuthnOrigin(origin string) bool {
 	if slices.Contains(t.Settings.Origins, origin) || slices.Contains(t.Settings.RelatedOrigins, origin) {
 		return true
 	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Path != "" {
-		return false
-	}
-	return t.AllowsOrigin(origin) && underRPID(u.Hostname(), t.RPID())
+	o, ok := originpkg.Parse(origin)
+	return ok && t.AllowsOrigin(origin) && underRPID(o.Host, t.RPID())
 }
 
 // WebAuthnOrigins lists the origins AllowsWebAuthnOrigin admits, for a

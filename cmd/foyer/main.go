@@ -52,6 +52,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	lw := logbuf.New(stderr)
 	defer lw.Close()
 	log := newLogger(cfg, lw)
+	if percent, limit := tuneGC(getenv, cgroupMemoryLimit()); percent > 0 || limit > 0 {
+		log.Debug("garbage collector", "gogc", percent, "gomemlimit", limit)
+	}
 	// zitadel/oidc logs only through slog's default logger (its WithLogger
 	// option does nothing), so the process default is ours: one format on
 	// stderr. The one piece of global state main sets.

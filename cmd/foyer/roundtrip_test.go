@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
@@ -45,6 +46,7 @@ type hotPath struct {
 	client     *http.Client
 	noRedirect *http.Client
 	rdb        redis.UniversalClient
+	app        *fiber.App
 }
 
 func newHotPath(tb testing.TB) *hotPath {
@@ -70,7 +72,7 @@ func newHotPath(tb testing.TB) *hotPath {
 	tb.Cleanup(func() { _ = app.Shutdown() })
 	return &hotPath{url: "http://localhost:" + strings.Split(ln.Addr().String(), ":")[1], rtt: rtt, client: &http.Client{},
 		noRedirect: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		rdb:        rdb}
+		rdb:        rdb, app: app}
 }
 
 // call sends one API call as a same-origin SPA would and returns the
@@ -94,9 +96,14 @@ func (h *hotPath) call(tb testing.TB, method, path, body, cookie string) (int, i
 	return resp.StatusCode, h.rtt.n.Load() - before, resp
 }
 
-func (h *hotPath) open(tb testing.TB) string {
+func (h *hotPath) open(tb testing.TB) string { return h.openFor(tb, "Register") }
+
+// signIn opens a SignIn interaction (no one identified yet).
+func (h *hotPath) signIn(tb testing.TB) string { return h.openFor(tb, "SignIn") }
+
+func (h *hotPath) openFor(tb testing.TB, event string) string {
 	tb.Helper()
-	status, _, resp := h.call(tb, http.MethodPut, "/api/interaction", `{"event":"Register"}`, "")
+	status, _, resp := h.call(tb, http.MethodPut, "/api/interaction", `{"event":"`+event+`"}`, "")
 	require.Equal(tb, http.StatusNoContent, status)
 	for _, c := range resp.Cookies() {
 		if c.Name == "foyer_ix" {

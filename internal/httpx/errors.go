@@ -80,13 +80,16 @@ var (
 	ErrInternal        = New(fiber.StatusInternalServerError, "internal_error", "Something went wrong on our side.")
 	ErrInvalidInput    = New(fiber.StatusBadRequest, "guard.invalid_input", "The request input is invalid.")
 	ErrUnsupportedType = New(fiber.StatusUnsupportedMediaType, "guard.invalid_content_type", "The request body must be JSON (Content-Type: application/json).")
-	ErrTooLarge        = New(fiber.StatusRequestEntityTooLarge, "guard.payload_too_large", "The request body is too large.")
-	ErrCrossSite       = New(fiber.StatusForbidden, "guard.cross_site_request", "The request's origin is not allowed for this tenant.")
-	ErrRouteNotFound   = New(fiber.StatusNotFound, "request.not_found", "No such endpoint.")
-	ErrMethod          = New(fiber.StatusMethodNotAllowed, "request.method_not_allowed", "This method is not allowed on this endpoint.")
-	ErrUnavailable     = New(fiber.StatusServiceUnavailable, "storage.unavailable", "The service is temporarily unavailable; please retry.")
-	ErrTimeout         = New(fiber.StatusServiceUnavailable, "request.timeout", "The request took too long; please retry.")
-	ErrTooMany         = New(fiber.StatusTooManyRequests, "guard.too_many_requests", "Too many requests; please wait before trying again.")
+	// ErrEncoded answers a compressed body: it would be inflated past
+	// every size limit before a byte of it is checked.
+	ErrEncoded       = New(fiber.StatusUnsupportedMediaType, "guard.invalid_content_type", "The request body must not be compressed (Content-Encoding).")
+	ErrTooLarge      = New(fiber.StatusRequestEntityTooLarge, "guard.payload_too_large", "The request body is too large.")
+	ErrCrossSite     = New(fiber.StatusForbidden, "guard.cross_site_request", "The request's origin is not allowed for this tenant.")
+	ErrRouteNotFound = New(fiber.StatusNotFound, "request.not_found", "No such endpoint.")
+	ErrMethod        = New(fiber.StatusMethodNotAllowed, "request.method_not_allowed", "This method is not allowed on this endpoint.")
+	ErrUnavailable   = New(fiber.StatusServiceUnavailable, "storage.unavailable", "The service is temporarily unavailable; please retry.")
+	ErrTimeout       = New(fiber.StatusServiceUnavailable, "request.timeout", "The request took too long; please retry.")
+	ErrTooMany       = New(fiber.StatusTooManyRequests, "guard.too_many_requests", "Too many requests; please wait before trying again.")
 )
 
 // Mapping turns an error from a lower layer (which knows nothing of HTTP) into

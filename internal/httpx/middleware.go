@@ -1,14 +1,16 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"net/url"
 	"time"
 
+	"github.com/foyer-auth/foyer/internal/origin"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 )
 
 type requestIDKey struct{}
@@ -26,8 +28,11 @@ func RequestContext(timeout time.Duration) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		// A trusted proxy's request id ties our log line to its own; anyone
 		// else's is ignored (it could forge or flood the logs).
-		id := c.Get(fiber.HeaderXRequestID)
-		if !ClientOf(c).Proxied || !validRequestID(id) {
+		var id string
+		if ClientOf(c).Proxied {
+			id = c.Get(fiber.HeaderXRequestID)
+		}
+		if !validRequestID(id) {
 			var raw [12]byte
 			_, _ = rand.Read(raw[:])
 			id = base64.RawURLEncoding.EncodeToString(raw[:])
@@ -52,7 +57,8 @@ func RequestContext(timeout time.Duration) fiber.Handler {
 // form cannot send without a CORS preflight) and, when the browser says where the request
 // comes from, come from one of the tenant's origins. Requests without Origin
 // and Sec-Fetch-Site come from non-browser clients, which cookies do not
-// ride along with.
+// ride along with. allowed must not keep the origin it is given: it is
+// the request's own bytes.
 func CSRF(allowed func(c *fiber.Ctx, origin string) bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		switch c.Method() {
@@ -61,16 +67,17 @@ func CSRF(allowed func(c *fiber.Ctx, origin string) bool) fiber.Handler {
 		}
 		// An HTML form always sends a Content-Type, even with an empty body;
 		// a bodiless fetch() (POST /submit) sends none.
-		if ct := c.Get(fiber.HeaderContentType); (ct != "" || len(c.Body()) > 0) && !IsJSON(ct) {
+		if ct := c.Request().Header.ContentType(); (len(ct) > 0 || len(Body(c)) > 0) && !isJSON(ct) {
 			return ErrUnsupportedType
 		}
-		if origin := c.Get(fiber.HeaderOrigin); origin != "" {
+		// Read in place: the checks keep nothing of it.
+		if origin := utils.UnsafeString(c.Request().Header.Peek(fiber.HeaderOrigin)); origin != "" {
 			if origin == "null" || !validOrigin(origin) || !allowed(c, origin) {
 				return ErrCrossSite
 			}
 			return c.Next()
 		}
-		switch c.Get("Sec-Fetch-Site") {
+		switch string(c.Request().Header.Peek("Sec-Fetch-Site")) {
 		case "", "same-origin", "none":
 			return c.Next()
 		default:
@@ -83,17 +90,25 @@ func CSRF(allowed func(c *fiber.Ctx, origin string) bool) fiber.Handler {
 // scheme "://" host [":" port], nothing more. Userinfo, a path, a query or a
 // fragment make it something a browser never sends.
 func validOrigin(o string) bool {
-	u, err := url.Parse(o)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
-		o == u.Scheme+"://"+u.Host
+	_, ok := origin.Parse(o)
+	return ok
 }
 
-// BodyLimit refuses bodies over n bytes with 413. Fiber's own BodyLimit
+// Body is the request body as received, not copied and never inflated
+// (BodyLimit refuses a Content-Encoding): valid until the handler returns.
+// Fiber's c.Body() would copy it and, for a gzip body, inflate it first.
+func Body(c *fiber.Ctx) []byte { return c.Request().Body() }
+
+// BodyLimit refuses bodies over n bytes with 413, and compressed bodies
+// (any Content-Encoding but identity) with 415. Fiber's own BodyLimit
 // should be set well above n: fasthttp cuts an oversize body off unread,
 // which a client still writing may see as a reset instead of the 413.
 func BodyLimit(n int) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if len(c.Body()) > n {
+		if ce := c.Request().Header.Peek(fiber.HeaderContentEncoding); len(ce) > 0 && !bytes.EqualFold(ce, []byte("identity")) {
+			return ErrEncoded
+		}
+		if len(Body(c)) > n {
 			return ErrTooLarge
 		}
 		return c.Next()

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+)
+
+// inProcess drives the app's handler with requests parsed from raw bytes,
+// as the server would after reading them from a socket, so that what is
+// measured is the server's own work: Fiber, the middleware, the service,
+// go-redis and real Redis, without an HTTP client in the same process.
+type inProcess struct {
+	h     *hotPath
+	serve fasthttp.RequestHandler
+	br    *bufio.Reader
+	ctx   fasthttp.RequestCtx
+	addr  net.Addr
+}
+
+func newInProcess(tb testing.TB) *inProcess {
+	h := newHotPath(tb)
+	return &inProcess{h: h, serve: h.app.Handler(), br: bufio.NewReader(nil),
+		addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}}
+}
+
+// raw is one request as a same-origin SPA sends it.
+func (p *inProcess) raw(method, path, body, cookie string) []byte {
+	host := strings.TrimPrefix(p.h.url, "http://")
+	var b bytes.Buffer
+	b.WriteString(method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nOrigin: " + p.h.url +
+		"\r\nSec-Fetch-Site: same-origin\r\nUser-Agent: bench\r\nAccept: application/json\r\n")
+	if cookie != "" {
+		b.WriteString("Cookie: foyer_ix=" + cookie + "\r\n")
+	}
+	if body != "" {
+		b.WriteString("Content-Type: application/json\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n")
+	}
+	b.WriteString("\r\n" + body)
+	return b.Bytes()
+}
+
+// do serves one raw request and answers its status and body (valid until
+// the next call).
+func (p *inProcess) do(tb testing.TB, raw []byte) (int, []byte) {
+	p.br.Reset(bytes.NewReader(raw))
+	p.ctx.Request.Reset()
+	p.ctx.Response.Reset()
+	if err := p.ctx.Request.Read(p.br); err != nil {
+		tb.Fatal(err)
+	}
+	p.ctx.Init2(nil, nil, false)
+	p.ctx.SetRemoteAddr(p.addr)
+	p.serve(&p.ctx)
+	return p.ctx.Response.StatusCode(), p.ctx.Response.Body()
+}
+
+// hotCalls are the calls every sign-in page makes, on an identified
+// Register interaction like the performance reference's.
+func hotCalls(p *inProcess, id string) []struct {
+	name   string
+	raw    []byte
+	status int
+} {
+	return []struct {
+		name   string
+		raw    []byte
+		status int
+	}{
+		{"webauthn-registration", p.raw(http.MethodPost, "/api/interaction/verification/webauthn-registration", "{}", id), fiber.StatusOK},
+		{"webauthn-authentication", p.raw(http.MethodPost, "/api/interaction/verification/webauthn-authentication", "{}", id), fiber.StatusOK},
+		{"read", p.raw(http.MethodGet, "/api/interaction", "", id), fiber.StatusOK},
+	}
+}
+
+// BenchmarkHotPath is the options calls and the read path served in
+// process against real Redis, with the allocations they cost.
+func BenchmarkHotPath(b *testing.B) {
+	p := newInProcess(b)
+	reg := p.h.open(b)
+	p.h.call(b, http.MethodPatch, "/api/interaction/profile", `{"username":"ann"}`, reg)
+	sign := p.h.signIn(b)
+	for _, c := range hotCalls(p, reg) {
+		if c.name == "webauthn-authentication" {
+			c.raw = p.raw(http.MethodPost, "/api/interaction/verification/webauthn-authentication", "{}", sign)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if status, body := p.do(b, c.raw); status != c.status {
+					b.Fatalf("status %d: %s", status, body)
+				}
+			}
+		})
+	}
+}
