@@ -100,13 +100,19 @@ func Decode[T any](b *Binder, contentType string, body []byte) (T, error) {
 // holds (objects merge, arrays and scalars replace), then validates *v when
 // it is a struct. The content type is the caller's business.
 func DecodeInto[T any](b *Binder, body []byte, v *T) error {
-	if len(bytes.TrimSpace(body)) == 0 {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
 		return InvalidField("", "required", "body")
 	}
-	if err := decodeJSON(body, v, true); err != nil {
-		return err
+	isStruct := reflect.TypeFor[T]().Kind() == reflect.Struct
+	// An empty object sets nothing: only the rules are left to check. It
+	// is what an options call sends, on the hot path.
+	if !isStruct || string(body) != "{}" {
+		if err := decodeJSON(body, v, true); err != nil {
+			return err
+		}
 	}
-	if rv := reflect.ValueOf(v).Elem(); rv.Kind() == reflect.Struct {
+	if isStruct {
 		return b.Validate(v)
 	}
 	return nil

@@ -63,7 +63,10 @@ func (p Proxies) Trusts(a netip.Addr) bool {
 // Client is who sent a request, as far as the server can tell: the address
 // of the client and the scheme it used.
 type Client struct {
-	IP     netip.Addr
+	IP netip.Addr
+	// Addr is IP as text, made once per request (the log and the limits
+	// both want it).
+	Addr   string
 	Scheme string // "http" or "https"
 	// Proxied: the TCP peer is a trusted proxy, whose request headers
 	// (X-Request-Id among them) may be believed.
@@ -307,6 +310,7 @@ func ClientInfo(p Proxies, log *slog.Logger) fiber.Handler {
 	var warned atomic.Bool
 	return func(c *fiber.Ctx) error {
 		cl := resolve(c, p)
+		cl.Addr = cl.IP.String()
 		c.Locals(clientKey{}, cl)
 		if (cl.IP.IsLoopback() || cl.IP.IsPrivate()) && !p.Trusts(cl.IP) && !warned.Load() && forwarded(c) &&
 			warned.CompareAndSwap(false, true) {
@@ -351,7 +355,12 @@ func ClientOf(c *fiber.Ctx) Client {
 }
 
 // ClientIP is the client's address (see ClientInfo).
-func ClientIP(c *fiber.Ctx) string { return ClientOf(c).IP.String() }
+func ClientIP(c *fiber.Ctx) string {
+	if cl := ClientOf(c); cl.Addr != "" {
+		return cl.Addr
+	}
+	return ClientOf(c).IP.String()
+}
 
 // Scheme is the scheme the client used, "http" or "https" (see ClientInfo).
 func Scheme(c *fiber.Ctx) string { return ClientOf(c).Scheme }
