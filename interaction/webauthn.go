@@ -30,6 +30,9 @@ var (
 	// ErrNoWebAuthnOrigin: the tenant's RP ID covers none of its hosts and
 	// it lists no related origin, so browsers refuse every ceremony.
 	ErrNoWebAuthnOrigin = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_origin_not_allowed", "Passkeys cannot be used on this site: its relying party ID covers none of its addresses.")
+	// ErrNoPasskey: authentication options for an identified user who has
+	// no passkey, which no authenticator could answer (Logto's code).
+	ErrNoPasskey        = httpx.New(fiber.StatusBadRequest, "session.mfa.webauthn_verification_not_found", "No passkey is registered for this account.")
 	errCeremonyConsumed = errors.New("interaction: ceremony already consumed")
 )
 
@@ -335,6 +338,8 @@ func webauthnErr(err error) error {
 		return ErrUnknownCredential.WithCause(err)
 	case errors.Is(err, verification.ErrNoOrigin):
 		return ErrNoWebAuthnOrigin.WithCause(err)
+	case errors.Is(err, verification.ErrNoPasskey):
+		return ErrNoPasskey.WithCause(err)
 	case errors.Is(err, verification.ErrWebAuthnFailed):
 		return ErrWebAuthnFailed.WithCause(err)
 	}

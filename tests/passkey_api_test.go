@@ -126,3 +126,20 @@ func TestRPIDCoveringNoHost(t *testing.T) {
 	requireError(t, c.Do(t, http.MethodPost, "/api/interaction/verification/webauthn-authentication", map[string]any{}),
 		http.StatusBadRequest, "session.mfa.webauthn_origin_not_allowed")
 }
+
+// TestAuthenticationOptionsWithoutPasskey: request options for a user
+// identified by a password who has no passkey are Logto's 400
+// session.mfa.webauthn_verification_not_found (no authenticator could
+// answer them), not a 500; the interaction goes on.
+func TestAuthenticationOptionsWithoutPasskey(t *testing.T) {
+	t.Parallel()
+	f := startFoyer(t, nil)
+	createTenant(t, f, map[string]any{"slug": "acme"})
+	c := tenantBrowser(f, "acme")
+	signUp(t, c, "wendy", "", strongPassword)
+	signOut(t, c)
+	require.Equal(t, http.StatusNoContent, signIn(t, c, "username", "wendy", strongPassword).Status)
+	requireError(t, c.Do(t, http.MethodPost, "/api/interaction/verification/webauthn-authentication", map[string]any{}),
+		http.StatusBadRequest, "session.mfa.webauthn_verification_not_found")
+	submitOK(t, c)
+}

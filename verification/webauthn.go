@@ -30,19 +30,27 @@ var (
 	// ErrNoOrigin: no page of the tenant may use its RP ID (no host under
 	// it, no related origin), so no ceremony can succeed.
 	ErrNoOrigin = errors.New("verification: no origin may use the tenant's RP ID")
+	// ErrNoPasskey: a login for a user who has no WebAuthn credential, so
+	// no authenticator could answer it.
+	ErrNoPasskey = errors.New("verification: the user has no webauthn credential")
 )
 
 // WebAuthn runs WebAuthn ceremonies for every tenant on
 // github.com/go-webauthn/webauthn, keeping one *webauthn.WebAuthn per
-// tenant (and, in dev mode, per origin) built once and reused.
+// tenant (and, in dev mode, per origin) built once and reused, and one
+// template per kind of ceremony (template.go) that begins it without
+// asking the library again.
 type WebAuthn struct {
 	mu    sync.Mutex
 	cache map[string]*webauthn.WebAuthn
+
+	tmu       sync.RWMutex
+	templates map[string]*template
 }
 
 // NewWebAuthn returns an empty WebAuthn module.
 func NewWebAuthn() *WebAuthn {
-	return &WebAuthn{cache: make(map[string]*webauthn.WebAuthn)}
+	return &WebAuthn{cache: make(map[string]*webauthn.WebAuthn), templates: make(map[string]*template)}
 }
 
 // maxRPs bounds the cache; dev-mode origins are client-chosen.
@@ -129,8 +137,9 @@ func descriptors(creds []account.Credential) []protocol.CredentialDescriptor {
 }
 
 // Ceremony is a begun ceremony: the options for the browser and the
-// library's SessionData, kept as the library returned it (rebuilding it
-// from parts would lose the algorithm and extension checks).
+// library's SessionData, encoded as the library encodes it and decoded by
+// the library at the finish, every member kept (the algorithm and
+// extension checks depend on them).
 type Ceremony struct {
 	Options json.RawMessage
 	Session json.RawMessage
@@ -169,12 +178,26 @@ func TenantRegistration(t *tenant.Tenant) Registration {
 }
 
 // BeginRegistration builds creation options (ARCHITECTURE §6) for u, with
-// every field present and reg's preferences applied.
+// every field present and reg's preferences applied, from the template of
+// reg for the tenant and origin (the library begins the first one).
 func (w *WebAuthn) BeginRegistration(t *tenant.Tenant, origin string, u *User, reg Registration) (Ceremony, error) {
-	rp, err := w.rp(t, origin)
+	var kb [256]byte
+	key := reg.appendKey(templateKey(kb[:0], t, origin, 'r'))
+	tp, err := w.template(key, func() (*template, error) { return w.registrationTemplate(t, origin, reg) })
 	if err != nil {
 		return Ceremony{}, err
 	}
+	// The one check the library makes of the user (validateUserHandle).
+	if n := len(u.Handle); n < protocol.MinimumUserHandleLength || n > protocol.MaximumUserHandleLength {
+		return Ceremony{}, fmt.Errorf("begin registration: the user handle has %d bytes, not %d to %d",
+			n, protocol.MinimumUserHandleLength, protocol.MaximumUserHandleLength)
+	}
+	return tp.begin(u)
+}
+
+// registrationOptions are the library's options for a registration of u
+// under reg, begun from origin.
+func registrationOptions(t *tenant.Tenant, origin string, u *User, reg Registration) (protocol.CredentialMediationRequirement, []webauthn.RegistrationOption) {
 	p := reg.Passkey
 	params := make([]protocol.CredentialParameter, len(p.PubKeyCredParams))
 	for i, alg := range p.PubKeyCredParams {
@@ -223,27 +246,11 @@ func (w *WebAuthn) BeginRegistration(t *tenant.Tenant, origin string, u *User, r
 		}
 		opts = append(opts, webauthn.WithPublicKeyCredentialHints(hints))
 	}
-	creation, sd, err := rp.BeginMediatedRegistration(libUser{u}, mediation, opts...)
-	if err != nil {
-		return Ceremony{}, fmt.Errorf("begin registration: %w", err)
-	}
-	return ceremony(creationOptions(&creation.Response, p), sd)
+	return mediation, opts
 }
 
 func coseAlg(a int64) webauthncose.COSEAlgorithmIdentifier {
 	return webauthncose.COSEAlgorithmIdentifier(a)
-}
-
-func ceremony(options any, sd *webauthn.SessionData) (Ceremony, error) {
-	o, err := json.Marshal(options)
-	if err != nil {
-		return Ceremony{}, err
-	}
-	s, err := json.Marshal(sd)
-	if err != nil {
-		return Ceremony{}, err
-	}
-	return Ceremony{Options: o, Session: s, Challenge: sd.Challenge}, nil
 }
 
 // FinishRegistration verifies an attestation response (the WebAuthn L3
@@ -293,9 +300,9 @@ func publicKeyAlg(p *protocol.ParsedCredentialCreationData) int64 {
 }
 
 // LoginOption changes the request options of one authentication ceremony.
-type LoginOption func(*loginConfig)
-
-type loginConfig struct {
+// It is a value, not a function of a config, so that applying it keeps the
+// config on the stack.
+type LoginOption struct {
 	uv protocol.UserVerificationRequirement
 }
 
@@ -304,38 +311,53 @@ type loginConfig struct {
 // prefers: for a second factor after a passkey identified the user, where
 // only user verification adds a factor.
 func WithUserVerificationRequired() LoginOption {
-	return func(c *loginConfig) { c.uv = protocol.VerificationRequired }
+	return LoginOption{uv: protocol.VerificationRequired}
 }
 
 // BeginLogin builds request options: for u's credentials, or, with u nil,
 // for a discoverable credential (passkey sign-in without an identifier).
 // User verification follows the tenant's passkey settings unless an option
 // says otherwise; "required" is enforced by FinishLogin (the library keeps
-// it in the session data).
+// it in the session data). A user without credentials is ErrNoPasskey.
 func (w *WebAuthn) BeginLogin(t *tenant.Tenant, origin string, u *User, options ...LoginOption) (Ceremony, error) {
-	rp, err := w.rp(t, origin)
+	uv := protocol.UserVerificationRequirement(t.Settings.Passkey.UserVerification)
+	for _, o := range options {
+		if o.uv != "" {
+			uv = o.uv
+		}
+	}
+	kind := byte('d')
+	if u != nil {
+		kind = 'u'
+	}
+	var kb [192]byte
+	key := appendKeyString(templateKey(kb[:0], t, origin, kind), string(uv))
+	tp, err := w.template(key, func() (*template, error) { return w.loginTemplate(t, origin, u != nil, uv) })
 	if err != nil {
 		return Ceremony{}, err
 	}
-	cfg := loginConfig{uv: protocol.UserVerificationRequirement(t.Settings.Passkey.UserVerification)}
-	for _, o := range options {
-		o(&cfg)
+	if u != nil && len(u.Credentials) == 0 {
+		return Ceremony{}, ErrNoPasskey
 	}
-	opts := []webauthn.LoginOption{webauthn.WithUserVerification(cfg.uv)}
+	return tp.begin(u)
+}
+
+// loginOptions are the library's options for a login begun from origin.
+func loginOptions(t *tenant.Tenant, origin string, uv protocol.UserVerificationRequirement) []webauthn.LoginOption {
+	opts := []webauthn.LoginOption{webauthn.WithUserVerification(uv)}
 	if pinned(t, origin) {
 		opts = append(opts, webauthn.WithLoginOrigin(origin))
 	}
-	var assertion *protocol.CredentialAssertion
-	var sd *webauthn.SessionData
+	return opts
+}
+
+// beginLogin begins a login with the library: for u, or, with u nil, for a
+// discoverable credential.
+func beginLogin(rp *webauthn.WebAuthn, u *User, opts ...webauthn.LoginOption) (*protocol.CredentialAssertion, *webauthn.SessionData, error) {
 	if u == nil {
-		assertion, sd, err = rp.BeginDiscoverableLogin(opts...)
-	} else {
-		assertion, sd, err = rp.BeginLogin(libUser{u}, opts...)
+		return rp.BeginDiscoverableLogin(opts...)
 	}
-	if err != nil {
-		return Ceremony{}, fmt.Errorf("begin login: %w", err)
-	}
-	return ceremony(requestOptions(&assertion.Response), sd)
+	return rp.BeginLogin(libUser{u}, opts...)
 }
 
 // Assertion is a verified assertion.
