@@ -73,10 +73,10 @@ func (p proc) sample() (procSample, error) {
 	return s, sc.Err()
 }
 
-// redisStats are Redis's counters: commands processed, read events (one
+// redisStats are Redis's counters: commands processed and calls per
+// command (both count the commands Lua scripts run), and read events (one
 // per round trip a client makes: a pipeline of commands sent together
-// arrives in one read) and calls per command, commands run by Lua scripts
-// included.
+// arrives in one read).
 type redisStats struct {
 	commands, reads int64
 	calls           map[string]int64

@@ -30,16 +30,6 @@ func (res result) rate() float64 { return float64(res.ok) / res.elapsed.Seconds(
 // cpuPer is the server's CPU microseconds per sign-in.
 func (res result) cpuPer() float64 { return res.per(res.server.cpu.Microseconds()) }
 
-// commands is the Redis commands of the phase, those run by Lua scripts
-// included (commandstats counts them; total_commands_processed may not).
-func (res result) commands() int64 {
-	var n int64
-	for _, c := range res.redis.calls {
-		n += c
-	}
-	return n
-}
-
 func (r *runner) report(results []result, floor time.Duration) {
 	w := r.out
 	fmt.Fprintf(w, "\nWhole sign-ins (conc 1: one at a time, exact Redis counts; conc %d: the load, for %s)\n", r.cfg.conc, r.cfg.duration)
@@ -48,7 +38,7 @@ func (r *runner) report(results []result, floor time.Duration) {
 	for _, res := range results {
 		fmt.Fprintf(w, "%-9s %4d %8d %6d %10.0f %7.2f %8.2f %8.1f %8.2f %8.2f %8.2f %8.1f %8.1f\n", res.flow, res.conc, res.ok, res.failed(),
 			res.rate(), res.percentile(0.50), res.percentile(0.99), res.cpuPer(), res.per(res.server.syscalls),
-			res.per(res.commands()), res.per(res.redis.reads), res.per(res.redis.cpu.Microseconds()), res.per(res.client.Microseconds()))
+			res.per(res.redis.commands), res.per(res.redis.reads), res.per(res.redis.cpu.Microseconds()), res.per(res.client.Microseconds()))
 	}
 	fmt.Fprintln(w, "(per sign-in: srv us, syscalls: the server's CPU and read+write syscalls; cmds: Redis commands, Lua's")
 	fmt.Fprintln(w, " included; reads: Redis read events, at conc 1 each one round trip of the server, under load pipelined")
@@ -94,7 +84,7 @@ func (r *runner) report(results []result, floor time.Duration) {
 	for _, res := range results {
 		fmt.Fprintf(w, "RESULT flow=%s conc=%d signins=%d failed=%d per_s=%.1f p50_ms=%.3f p99_ms=%.3f cpu_us=%.1f syscalls=%.2f redis_cmds=%.2f redis_reads=%.2f redis_cpu_us=%.1f client_cpu_us=%.1f\n",
 			res.flow, res.conc, res.ok, res.failed(), res.rate(), res.percentile(0.50), res.percentile(0.99), res.cpuPer(),
-			res.per(res.server.syscalls), res.per(res.commands()), res.per(res.redis.reads),
+			res.per(res.server.syscalls), res.per(res.redis.commands), res.per(res.redis.reads),
 			res.per(res.redis.cpu.Microseconds()), res.per(res.client.Microseconds()))
 	}
 }
