@@ -54,6 +54,9 @@ type Authenticator struct {
 	// CredentialID, when set, is the id of new credentials (see
 	// WithCredentialID).
 	CredentialID []byte
+	// Algorithms, when set, are the only COSE algorithms it creates keys
+	// for (see WithAlgorithms).
+	Algorithms []int
 
 	mu    sync.Mutex
 	creds []*Credential
@@ -99,6 +102,13 @@ func WithType(typ string) Option { return func(a *Authenticator) { a.Type = typ 
 // one, as a faulty or malicious authenticator might: for testing that a
 // relying party refuses a credential id it already knows.
 func WithCredentialID(id []byte) Option { return func(a *Authenticator) { a.CredentialID = id } }
+
+// WithAlgorithms limits the algorithms of new credentials to algs, as a
+// platform passkey provider that offers only ES256 does: it then skips the
+// other entries of pubKeyCredParams.
+func WithAlgorithms(algs ...int) Option {
+	return func(a *Authenticator) { a.Algorithms = slices.Clone(algs) }
+}
 
 // New returns an Authenticator that reports user presence and verification,
 // is cross-platform over USB and uses "none" attestation.
@@ -251,7 +261,8 @@ func (a *Authenticator) signedRPID(rpID string) string {
 // It returns the new credential and the RegistrationResponseJSON (L3 §5.1.8)
 // to send to the server.
 //
-// It picks the first supported algorithm in pubKeyCredParams order (ES256
+// It picks the first supported algorithm (of [Authenticator.Algorithms],
+// when set) in pubKeyCredParams order (ES256
 // and RS256 are tried when the list is empty, L3 §5.1.3 step 10), creates a
 // discoverable credential when residentKey is "required" or "preferred",
 // and answers the credProps extension when requested (L3 §10.1.3).
@@ -275,7 +286,7 @@ func (a *Authenticator) Register(optionsJSON []byte, origin string) (*Credential
 
 	alg := 0
 	for _, p := range opts.PubKeyCredParams {
-		if p.Type == "public-key" && supported(p.Alg) {
+		if p.Type == "public-key" && supported(p.Alg) && (a.Algorithms == nil || slices.Contains(a.Algorithms, p.Alg)) {
 			alg = p.Alg
 			break
 		}

@@ -335,3 +335,24 @@ func TestUnsupportedAndUnknown(t *testing.T) {
 	_, err = a.Login([]byte(`{"challenge":"Y2hhbGxlbmdlY2hhbGxlbmdl","rpId":"localhost"}`), origin)
 	require.ErrorIs(t, err, ErrNoCredential)
 }
+
+func TestAlgorithmsLimitTheChoice(t *testing.T) {
+	params := webauthn.WithCredentialParameters([]protocol.CredentialParameter{
+		{Type: protocol.PublicKeyCredentialType, Algorithm: webauthncose.AlgEdDSA},
+		{Type: protocol.PublicKeyCredentialType, Algorithm: webauthncose.AlgES256},
+	})
+	wa, u := newRP(t), newUser()
+	cred, _, err := register(t, wa, New(), u, params)
+	require.NoError(t, err)
+	require.Equal(t, AlgEdDSA, cred.Alg, "the first the RP lists")
+	cred, _, err = register(t, wa, New(WithAlgorithms(AlgES256)), u, params)
+	require.NoError(t, err)
+	require.Equal(t, AlgES256, cred.Alg, "the first the RP lists and the authenticator offers")
+
+	creation, _, err := wa.BeginRegistration(u, params)
+	require.NoError(t, err)
+	optionsJSON, err := json.Marshal(creation.Response)
+	require.NoError(t, err)
+	_, _, err = New(WithAlgorithms(AlgRS256)).Register(optionsJSON, origin)
+	require.ErrorIs(t, err, ErrUnsupportedAlgorithm)
+}

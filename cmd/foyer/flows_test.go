@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/foyer-auth/foyer/internal/flows"
+	"github.com/foyer-auth/foyer/tests/authenticator"
+)
+
+// flowPassword is the seeded users' password: strong enough for the demo
+// tenant's policy.
+const flowPassword = "violet-Harbor-kettle-93"
+
+// newFlowBrowser is a visitor of the in-process server's demo tenant,
+// driven by the load generator's flow client.
+func newFlowBrowser(tb testing.TB, h *hotPath) *flows.Browser {
+	tb.Helper()
+	hc, err := flows.NewClient(h.url, 4)
+	require.NoError(tb, err)
+	tb.Cleanup(hc.CloseIdleConnections)
+	return flows.NewBrowser(hc, h.url)
+}
+
+// TestWholeSignIns runs the flows of cmd/loadflow once each against the
+// in-process server: a sign-up that binds an ES256 passkey, a sign-up with
+// a password only, a passkey sign-in and a password sign-in, each checked
+// to end signed in.
+func TestWholeSignIns(t *testing.T) {
+	h := newHotPath(t)
+	b := newFlowBrowser(t, h)
+	ctx := t.Context()
+	a := authenticator.New(authenticator.WithAlgorithms(authenticator.AlgES256))
+	require.NoError(t, b.SignUp(ctx, "flow_pk", flowPassword, a))
+	require.Equal(t, authenticator.AlgES256, a.Credentials()[0].Alg)
+	b.Forget()
+	require.NoError(t, b.SignUp(ctx, "flow_pw", flowPassword, nil))
+	for range 2 {
+		b.Forget()
+		require.NoError(t, b.PasskeySignIn(ctx, a))
+		b.Forget()
+		require.NoError(t, b.PasswordSignIn(ctx, "flow_pw", flowPassword))
+	}
+	b.Forget()
+	var failure *flows.Failure
+	require.ErrorAs(t, b.PasswordSignIn(ctx, "flow_pw", "not-"+flowPassword), &failure)
+	require.Equal(t, flows.Failure{Step: flows.StepIdentify, Status: 422, Code: "session.invalid_credentials"}, *failure)
+}
+
+// benchSignIns runs signIn b.N times, each by a new visitor, and reports
+// the server's Redis round trips per sign-in beside time and allocations.
+// Allocations count both sides of the socket: the client's share (JSON,
+// the authenticator's ECDSA signature) is a small part.
+func benchSignIns(b *testing.B, h *hotPath, signIn func(context.Context) error) {
+	ctx := b.Context()
+	if err := signIn(ctx); err != nil { // warm up: tenant cache, Lua scripts
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	rtt0, n := h.rtt.n.Load(), 0
+	for b.Loop() {
+		if err := signIn(ctx); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(h.rtt.n.Load()-rtt0)/float64(n), "redis-rtt/op")
+}
+
+// BenchmarkPasskeySignIn measures a whole discoverable-passkey sign-in end
+// to end, four requests over loopback HTTP with real Redis: start, request
+// options, the ES256 assertion as the passkey identifier, submit.
+func BenchmarkPasskeySignIn(b *testing.B) {
+	h := newHotPath(b)
+	br := newFlowBrowser(b, h)
+	a := authenticator.New(authenticator.WithAlgorithms(authenticator.AlgES256))
+	if err := br.SignUp(b.Context(), "bench_pk", flowPassword, a); err != nil {
+		b.Fatal(err)
+	}
+	benchSignIns(b, h, func(ctx context.Context) error {
+		br.Forget()
+		return br.PasskeySignIn(ctx, a)
+	})
+}
+
+// BenchmarkPasswordSignIn measures a whole password sign-in end to end,
+// two requests: start with the username and password, submit. Argon2id
+// (19 MiB, two passes) is most of its time and of its bytes allocated.
+func BenchmarkPasswordSignIn(b *testing.B) {
+	h := newHotPath(b)
+	br := newFlowBrowser(b, h)
+	if err := br.SignUp(b.Context(), "bench_pw", flowPassword, nil); err != nil {
+		b.Fatal(err)
+	}
+	benchSignIns(b, h, func(ctx context.Context) error {
+		br.Forget()
+		return br.PasswordSignIn(ctx, "bench_pw", flowPassword)
+	})
+}
