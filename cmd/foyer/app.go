@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -29,7 +30,11 @@ import (
 type deps struct {
 	rdb redis.UniversalClient
 	log *slog.Logger
-	now func() time.Time
+	// logOut is where log writes, in JSON when logJSON: the access log
+	// writes its lines there directly. nil leaves them to log.
+	logOut  io.Writer
+	logJSON bool
+	now     func() time.Time
 	// ephemeral holds interactions and rate-limit counters, which may be
 	// evicted (FOYER_EPHEMERAL_REDIS_URL); nil means rdb.
 	ephemeral redis.UniversalClient

@@ -92,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	defer stopOps(cfg.ShutdownTimeout)
-	app, err := newApp(cfg, deps{rdb: rdb, ephemeral: ephemeral, log: log, now: now, key: key,
+	app, err := newApp(cfg, deps{rdb: rdb, ephemeral: ephemeral, log: log, logOut: lw, logJSON: cfg.logJSON(), now: now, key: key,
 		hasher: verification.NewHasher(verification.OWASPParams, runtime.GOMAXPROCS(0)), opsDeps: ops})
 	if err != nil {
 		return err

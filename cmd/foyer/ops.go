@@ -48,17 +48,18 @@ type opsDeps struct {
 func newLogger(cfg config, w io.Writer) *slog.Logger {
 	level, _ := cfg.level() // validated
 	opts := &slog.HandlerOptions{Level: level}
-	format := cfg.LogFormat
-	if format == "" {
-		format = "json"
-		if cfg.Dev {
-			format = "text"
-		}
-	}
-	if format == "text" {
+	if !cfg.logJSON() {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// logJSON: the log is JSON unless in dev mode or FOYER_LOG_FORMAT says.
+func (c config) logJSON() bool {
+	if c.LogFormat == "" {
+		return !c.Dev
+	}
+	return c.LogFormat == "json"
 }
 
 // recorders hands each activity to every recorder.
@@ -145,7 +146,7 @@ func startOps(cfg config, rdb redis.UniversalClient, log *slog.Logger, key []byt
 // accessLog is the outermost middleware: one log line and the request
 // metrics per request.
 func (d deps) accessLog(mappings []httpx.Mapping) fiber.Handler {
-	o := accesslog.Options{Log: d.log, Mappings: mappings, Quiet: []string{"/healthz", "/readyz"}}
+	o := accesslog.Options{Log: d.log, Mappings: mappings, Quiet: []string{"/healthz", "/readyz"}, Out: d.logOut, JSON: d.logJSON}
 	if d.metrics != nil {
 		o.Observers = append(o.Observers, d.metrics.ObserveRequest)
 	}

@@ -2,6 +2,7 @@ package accesslog
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -38,6 +39,11 @@ type Options struct {
 	Observers []func(Entry)
 	// Quiet routes (probes) are logged at debug level.
 	Quiet []string
+	// Out, when set, is where Log writes, in JSON (JSON) or slog's text
+	// format: the lines are then written directly, as Log's handler would
+	// write them, at a fraction of its cost.
+	Out  io.Writer
+	JSON bool
 }
 
 // Middleware returns the access-log middleware.
@@ -45,6 +51,10 @@ func Middleware(o Options) fiber.Handler {
 	quiet := make(map[string]bool, len(o.Quiet))
 	for _, r := range o.Quiet {
 		quiet[r] = true
+	}
+	var lw *lineWriter
+	if o.Out != nil {
+		lw = newLineWriter(o.Out, o.JSON)
 	}
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
@@ -69,20 +79,30 @@ func Middleware(o Options) fiber.Handler {
 			level = slog.LevelDebug
 		}
 		if o.Log.Enabled(context.Background(), level) {
-			o.Log.LogAttrs(context.Background(), level, "request",
-				slog.String("request_id", e.RequestID),
-				slog.String("method", e.Method),
-				slog.String("route", e.Route),
-				slog.Int("status", e.Status),
-				slog.Float64("duration_ms", float64(e.Duration.Microseconds())/1000),
-				slog.String("tenant", e.TenantID),
-				slog.String("ip", e.IP),
-				slog.String("code", e.Code))
+			if lw != nil {
+				lw.write(time.Now(), level, &e)
+			} else {
+				o.Log.LogAttrs(context.Background(), level, "request", attrs(&e)...)
+			}
 		}
 		for _, obs := range o.Observers {
 			obs(e)
 		}
 		return nil
+	}
+}
+
+// attrs are the attributes of e's line.
+func attrs(e *Entry) []slog.Attr {
+	return []slog.Attr{
+		slog.String("request_id", e.RequestID),
+		slog.String("method", e.Method),
+		slog.String("route", e.Route),
+		slog.Int("status", e.Status),
+		slog.Float64("duration_ms", float64(e.Duration.Microseconds())/1000),
+		slog.String("tenant", e.TenantID),
+		slog.String("ip", e.IP),
+		slog.String("code", e.Code),
 	}
 }
 

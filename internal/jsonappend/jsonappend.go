@@ -9,13 +9,20 @@ const hex = "0123456789abcdef"
 // <, > and & as \u003c, \u003e and \u0026, and U+2028 and U+2029, so the
 // text stays inert if a page ever inlines it in a script; each byte of
 // invalid UTF-8 as \ufffd, so the result is always valid JSON.
-func String(dst []byte, s string) []byte {
+func String(dst []byte, s string) []byte { return appendString(dst, s, true) }
+
+// StringNoHTML is String leaving <, > and & as they are, as
+// encoding/json's Encoder with SetEscapeHTML(false) does (and log/slog's
+// JSONHandler).
+func StringNoHTML(dst []byte, s string) []byte { return appendString(dst, s, false) }
+
+func appendString(dst []byte, s string, html bool) []byte {
 	dst = append(dst, '"')
 	start := 0 // s[start:i] is pending, needing no escape
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= 0x20 && c != '"' && c != '\\' && (!html || c != '<' && c != '>' && c != '&') {
 				i++
 				continue
 			}

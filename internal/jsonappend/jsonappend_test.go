@@ -21,6 +21,11 @@ func TestStringMatchesEncodingJSON(t *testing.T) {
 		want, err := json.Marshal(s)
 		require.NoError(t, err)
 		require.Equal(t, string(want), string(String(nil, s)), "%q", s)
+		var plain strings.Builder
+		enc := json.NewEncoder(&plain)
+		enc.SetEscapeHTML(false)
+		require.NoError(t, enc.Encode(s))
+		require.Equal(t, strings.TrimSuffix(plain.String(), "\n"), string(StringNoHTML(nil, s)), "%q", s)
 	}
 }
 
