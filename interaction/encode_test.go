@@ -185,6 +185,12 @@ func TestDocumentRoundTrips(t *testing.T) {
 	}
 }
 
+// TestTypicalDocumentUnchanged: an interaction goccy/go-json wrote is
+// written again byte for byte, so Redis holds what it held before.
+func TestTypicalDocumentUnchanged(t *testing.T) {
+	require.Equal(t, typicalDoc, string(mustMarshal(t, typicalInteraction(t))))
+}
+
 func TestRawSessionCopiedVerbatim(t *testing.T) {
 	raw := json.RawMessage("{\"a\" : [1, 2],\n \"b\": \"<&>\"}")
 	ix := &Interaction{Ceremony: &Ceremony{Kind: "registration", Session: raw}}

@@ -95,8 +95,9 @@ func (h *Handler) state(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	// Encoded on the stack and copied into the response's pooled buffer:
-	// the read path allocates nothing to answer.
+	// Encoded on the stack and copied into the response's pooled buffer,
+	// so that the answer costs no allocation (c.JSON would reflect and
+	// allocate the bytes).
 	var scratch [512]byte
 	c.Response().SetBody(appendState(scratch[:0], &st))
 	return nil
