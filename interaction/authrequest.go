@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/foyer-auth/foyer/account"
@@ -42,7 +41,7 @@ func (s *Service) StartForAuthRequest(ctx context.Context, t *tenant.Tenant, aut
 	if event == Register {
 		ix.Subject = &Subject{Handle: account.NewHandle()}
 	}
-	data, err := json.Marshal(ix)
+	data, err := marshal(ix)
 	if err != nil {
 		return "", err
 	}

@@ -3,8 +3,6 @@ package interaction
 import (
 	"slices"
 
-	"github.com/goccy/go-json"
-
 	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/gofiber/fiber/v2"
 )
@@ -26,15 +24,15 @@ const (
 var ErrTooLarge = httpx.New(fiber.StatusConflict, "session.interaction_too_large",
 	"This interaction holds too much; please start again.")
 
-// encode is json.Marshal for an interaction that keeps within its bounds.
-// A proof recorded twice is kept once.
+// encode is marshal for an interaction that keeps within its bounds. A
+// proof recorded twice is kept once.
 func encode(ix *Interaction) ([]byte, error) {
 	ix.Verified = compactVerified(ix.Verified)
 	if len(ix.Verified) > maxVerified || len(ix.PendingCredentials) > maxPendingCredentials ||
 		len(ix.BackupHashes) > maxBackupHashes || len(ix.PendingBackupCodes) > maxBackupHashes {
 		return nil, ErrTooLarge
 	}
-	data, err := json.Marshal(ix)
+	data, err := marshal(ix)
 	if err != nil {
 		return nil, err
 	}

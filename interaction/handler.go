@@ -94,7 +94,13 @@ func (h *Handler) state(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(st)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	// Encoded on the stack and copied into the response's pooled buffer,
+	// so that the answer costs no allocation (c.JSON would reflect and
+	// allocate the bytes).
+	var scratch [512]byte
+	c.Response().SetBody(appendState(scratch[:0], &st))
+	return nil
 }
 
 func (h *Handler) delete(c *fiber.Ctx) error {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/goccy/go-json"
-
 	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/enroll"
 	"github.com/foyer-auth/foyer/session"
@@ -65,14 +63,14 @@ func decode(t *tenant.Tenant, doc session.Doc) (*Interaction, error) {
 // decodeClaimed is decode that also accepts a claimed interaction, for the
 // submit that claimed it.
 func decodeClaimed(t *tenant.Tenant, doc session.Doc) (*Interaction, error) {
-	var ix Interaction
-	if err := json.Unmarshal(doc.Data, &ix); err != nil {
+	ix, err := unmarshal(doc.Data)
+	if err != nil {
 		return nil, fmt.Errorf("interaction: corrupt document: %w", err)
 	}
 	if ix.TenantID != t.ID {
 		return nil, tenant.ErrMismatch
 	}
-	return &ix, nil
+	return ix, nil
 }
 
 func notFound(err error) error {

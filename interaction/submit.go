@@ -6,8 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/goccy/go-json"
-
 	"github.com/foyer-auth/foyer/account"
 	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/tenant"
@@ -61,7 +59,7 @@ func (s *Service) Submit(ctx context.Context, r Request, id, loginID string) (Su
 					return nil, err
 				}
 				cur.Submitting = false
-				return json.Marshal(cur)
+				return marshal(cur)
 			})
 		}
 		return res, err
@@ -81,7 +79,7 @@ func (s *Service) claim(ctx context.Context, ix *Interaction, doc session.Doc) (
 		}
 		cp := *ix
 		cp.Submitting = true
-		return json.Marshal(&cp)
+		return marshal(&cp)
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	mrand "math/rand/v2"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -32,7 +33,9 @@ type Kind struct {
 type Doc struct {
 	ID      string
 	Version int64
-	Data    []byte
+	// Data is read-only: a document read from Redis shares the memory of
+	// the reply (see replyBytes), and decoders may keep parts of it.
+	Data []byte
 }
 
 // Store reads and writes documents. It is safe for concurrent use.
@@ -151,7 +154,15 @@ func parse(id string, vals []any) (Doc, error) {
 	if err != nil {
 		return Doc{}, fmt.Errorf("session: corrupt version %q", vs)
 	}
-	return Doc{ID: id, Version: v, Data: []byte(data)}, nil
+	return Doc{ID: id, Version: v, Data: replyBytes(data)}, nil
+}
+
+// replyBytes is the bytes of a string go-redis read, without a copy:
+// go-redis makes each bulk reply a string of its own, which nothing writes,
+// and the document is read on every call of the API (about 1 KiB copied
+// for nothing). The result must not be written to (Doc.Data).
+func replyBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // ErrNoChange may be returned by an update function to leave the document
@@ -282,7 +293,7 @@ func (s *Store) Rotate(ctx context.Context, k Kind, id string) (Doc, error) {
 	v, _ := vals[0].(string)
 	data, _ := vals[1].(string)
 	ttl, _ := vals[2].(int64)
-	doc, err := s.Create(ctx, k, []byte(data), time.Duration(ttl)*time.Millisecond)
+	doc, err := s.Create(ctx, k, replyBytes(data), time.Duration(ttl)*time.Millisecond)
 	if err != nil {
 		_ = restoreScript.Run(context.WithoutCancel(ctx), s.rdb, []string{k.Key(id)}, v, data, ttl).Err()
 		return Doc{}, err

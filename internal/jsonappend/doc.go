@@ -1,14 +1,16 @@
-// Package jsonappend appends JSON string literals to a byte slice, for the
-// few hot paths that write their JSON by hand around pre-encoded parts (the
-// WebAuthn ceremony templates in verification).
+// Package jsonappend appends JSON values to a byte slice, byte for byte as
+// encoding/json writes them (HTML-safe string escaping, standard base64 for
+// bytes, RFC 3339 with nanoseconds for times), without reflection and
+// without allocating beyond what growing dst needs.
 //
-// Invariant: String writes exactly what encoding/json.Marshal writes for
-// the same Go string, HTML-safe escapes included, so a hand-written
-// document can be checked byte for byte against a marshalled one.
+// It serves the hand-written encoders on hot paths: the interaction kept in
+// Redis, the state view, the WebAuthn ceremony templates (verification),
+// and the access log (StringNoHTML, as log/slog writes strings). Callers
+// write keys as literals and call these helpers for the values; the fuzz
+// tests hold the output equal to encoding/json's.
 //
-// Why not a dependency: strconv.AppendQuote writes Go syntax (\x00, \a,
-// \U0001f600 and raw invalid bytes are not JSON), and jsontext.AppendQuote
-// of go-json-experiment writes the minimal encoding without the HTML-safe
-// escapes of <, >, & and U+2028/U+2029 that encoding/json and goccy/go-json
-// apply, and has no append form that takes options.
+// Why not a dependency: strconv.AppendQuote writes Go syntax (\x00, \a and
+// raw invalid bytes are not JSON), and go-json-experiment's
+// jsontext.AppendQuote leaves out the HTML-safe escapes of <, >, & and
+// U+2028/U+2029 that encoding/json applies, with no option to add them.
 package jsonappend
