@@ -55,6 +55,12 @@ func redisOptions(raw string) (*redis.UniversalOptions, error) {
 	// proof). A failed command answers 503 and the client tries again.
 	o.MaxRetries = -1
 	o.ContextTimeoutEnabled = true
+	// The autopipeliner's defaults batch up to 300 commands, but recycle
+	// batch buffers of 100 (go-redis v9.23): every batch then allocated
+	// and zeroed a fresh 300-slot buffer. With 100 the buffers are reused;
+	// a batch of concurrent requests' commands rarely comes near it, and a
+	// longer queue simply flushes as several batches.
+	o.AutoPipelineOptions = &redis.AutoPipelineOptions{MaxBatchSize: 100, MaxConcurrentBatches: 1}
 	return &o, nil
 }
 
