@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -109,7 +108,7 @@ func statusClass(s int) string {
 	if s < 100 || s > 599 {
 		return "other"
 	}
-	return strconv.Itoa(s/100) + "xx"
+	return [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}[s/100-1] // no string built per request
 }
 
 // Record counts an interaction outcome (an interaction.Recorder).
