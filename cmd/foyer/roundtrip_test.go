@@ -66,7 +66,7 @@ func newHotPath(tb testing.TB) *hotPath {
 	// Benchmarks open thousands of interactions from 127.0.0.1, the load
 	// generator's setting (scripts/load-flow.sh).
 	cfg.StartsPerMinute = 1_000_000
-	app, err := newApp(cfg, deps{rdb: rdb, log: slog.New(slog.NewTextHandler(io.Discard, nil)), now: time.Now,
+	app, err := newApp(cfg, deps{rdb: rdb, log: slog.New(slog.NewTextHandler(io.Discard, nil)), logOut: io.Discard, now: time.Now,
 		hasher: verification.NewHasher(verification.OWASPParams, 2), key: make([]byte, verification.SecretKeySize)})
 	require.NoError(tb, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
