@@ -20,7 +20,7 @@ go build -o "$out/foyer" ./cmd/foyer
 redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no --logfile "$out/redis.log" &
 rpid=$!
 taskset -a -p -c 0 "$rpid" >/dev/null
-FOYER_ADDR=127.0.0.1:$fport FOYER_REDIS_URL=redis://127.0.0.1:$rport FOYER_DEV=1 \
+FOYER_ADDR=127.0.0.1:$fport FOYER_REDIS_URL=redis://127.0.0.1:$rport FOYER_DEV=1 FOYER_NEW_INTERACTIONS_PER_MINUTE=1000000 \
   taskset -c 1 "$out/foyer" >"$out/foyer.log" 2>&1 &
 fpid=$!
 trap 'kill $fpid $rpid 2>/dev/null; wait 2>/dev/null; rm -rf "$out"' EXIT
