@@ -84,13 +84,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&cfg.SessionAbsolute, "session-absolute", dur("FOYER_SESSION_ABSOLUTE", "336h"), "login session absolute timeout (FOYER_SESSION_ABSOLUTE)")
 	fs.StringVar(&cfg.SecretKey, "secret-key", env("FOYER_SECRET_KEY", ""), "32-byte server key, base64 or hex, sealing TOTP secrets (FOYER_SECRET_KEY)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", env("FOYER_TRUSTED_PROXIES", ""), "comma-separated CIDRs or addresses of proxies whose X-Forwarded-For, Forwarded and X-Forwarded-Proto are believed; empty trusts nobody (FOYER_TRUSTED_PROXIES)")
-	starts := 60
+	starts, startsSet := 60, false
 	if v := getenv("FOYER_NEW_INTERACTIONS_PER_MINUTE"); v != "" {
 		if starts, _ = strconv.Atoi(v); starts < 1 {
 			starts = 0 // reported by validate, once
 		}
+		startsSet = true
 	}
-	fs.IntVar(&cfg.StartsPerMinute, "new-interactions-per-minute", starts, "new interactions one client address may open a minute (FOYER_NEW_INTERACTIONS_PER_MINUTE)")
+	fs.IntVar(&cfg.StartsPerMinute, "new-interactions-per-minute", starts, fmt.Sprintf("new interactions one client address may open a minute; %d in dev mode unless set (FOYER_NEW_INTERACTIONS_PER_MINUTE)", devStartsPerMinute))
 	cfg.opsConfig.register(fs, env, dur)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -106,11 +107,21 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if cfg.RedisURL == "" {
 		cfg.Dev = true // the embedded store is for trying Foyer out
 	}
+	fs.Visit(func(f *flag.Flag) { startsSet = startsSet || f.Name == "new-interactions-per-minute" })
+	if cfg.Dev && !startsSet {
+		// A developer's scripts, load tests and test suites all come from
+		// one address; the limit guards a shared deployment's Redis.
+		cfg.StartsPerMinute = devStartsPerMinute
+	}
 	if len(problems) > 0 {
 		return cfg, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
 	}
 	return cfg, nil
 }
+
+// devStartsPerMinute is the new-interaction limit per address in dev mode
+// when none is configured.
+const devStartsPerMinute = 100_000
 
 // validate lists every problem at once, so one run shows them all.
 func (c config) validate() []string {

@@ -190,3 +190,22 @@ func TestRedisOptions(t *testing.T) {
 	require.True(t, o.IsClusterMode)
 	require.Len(t, o.Addrs, 3)
 }
+
+func TestNewInteractionLimitDefaults(t *testing.T) {
+	prod := map[string]string{"FOYER_REDIS_URL": "redis://a:1", "FOYER_BASE_DOMAIN": "a.example", "FOYER_SECRET_KEY": strings.Repeat("ab", 32)}
+	cfg, err := parseConfig(nil, env(prod), io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, 60, cfg.StartsPerMinute, "a shared deployment guards its Redis")
+
+	cfg, err = parseConfig(nil, env(nil), io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, devStartsPerMinute, cfg.StartsPerMinute, "dev mode: one developer's address opens many")
+
+	cfg, err = parseConfig([]string{"-dev", "-new-interactions-per-minute", "5"}, env(prod), io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, 5, cfg.StartsPerMinute, "a flag wins in dev mode too")
+
+	cfg, err = parseConfig(nil, env(map[string]string{"FOYER_NEW_INTERACTIONS_PER_MINUTE": "7"}), io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, 7, cfg.StartsPerMinute, "so does the environment")
+}

@@ -45,10 +45,10 @@ func TestLinesAreBatchedAndNoneIsLost(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	got, n := under.all()
+	_, n := under.all()
 	require.Zero(t, n, "nothing written before the delay or the size is reached")
 	require.NoError(t, w.Close())
-	got, n = under.all()
+	got, n := under.all()
 	require.Equal(t, 1, n, "800 lines in one write")
 	for g := range 8 {
 		for i := range 100 {
