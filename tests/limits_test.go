@@ -286,4 +286,3 @@ func TestReadinessNeedsWrites(t *testing.T) {
 		start(t, f.Demo(), "SignIn")
 	}
 }
-
