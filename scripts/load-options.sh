@@ -6,6 +6,8 @@
 # to CPU 0), and prints req/s, p50/p99 latency, the server's CPU microseconds
 # per request and its read+write syscalls per request (from /proc/<pid>).
 #   N=1000 DURATION=10s CONNS=64 scripts/load-options.sh
+# PROFILE=cpu.pprof also writes a CPU profile of the timed run (from
+# /debug/pprof on the private metrics listener): go tool pprof -top cpu.pprof
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000} DURATION=${DURATION:-10s} CONNS=${CONNS:-64} THREADS=${THREADS:-2}
@@ -15,12 +17,12 @@ for tool in redis-server wrk curl taskset; do
 done
 out=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-rport=$(free_port) fport=$(free_port)
+rport=$(free_port) fport=$(free_port) mport=$(free_port)
 go build -o "$out/foyer" ./cmd/foyer
 redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no --logfile "$out/redis.log" &
 rpid=$!
 taskset -a -p -c 0 "$rpid" >/dev/null
-FOYER_ADDR=127.0.0.1:$fport FOYER_REDIS_URL=redis://127.0.0.1:$rport FOYER_DEV=1 FOYER_NEW_INTERACTIONS_PER_MINUTE=1000000 \
+FOYER_ADDR=127.0.0.1:$fport FOYER_REDIS_URL=redis://127.0.0.1:$rport FOYER_DEV=1 FOYER_METRICS_ADDR=127.0.0.1:$mport \
   taskset -c 1 "$out/foyer" >"$out/foyer.log" 2>&1 &
 fpid=$!
 trap 'kill $fpid $rpid 2>/dev/null; wait 2>/dev/null; rm -rf "$out"' EXIT
@@ -42,11 +44,20 @@ seq "$N" | xargs -P 8 -I{} bash -c 'seed {}' >"$out/cookies.txt"
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 sysc() { awk '/^sysc[rw]:/ {s += $2} END {print s}' "/proc/$1/io"; }
 taskset -c 0 wrk -t"$THREADS" -c"$CONNS" -d2s -s scripts/load-options.lua "$origin" -- "$out/cookies.txt" "$origin" >/dev/null
-t0=$(ticks $fpid) y0=$(sysc $fpid)
+# Redis round trips the server made (each pipeline the autopipeliner sends
+# counts once), from its own metrics.
+batches() { curl -sf "http://127.0.0.1:$mport/metrics" | awk '/^foyer_redis_command_duration_seconds_count/ {s += $2} END {print s + 0}'; }
+t0=$(ticks $fpid) y0=$(sysc $fpid) b0=$(batches)
+ppid=''
+if [[ -n ${PROFILE:-} ]]; then
+  curl -sf -o "$PROFILE" "http://127.0.0.1:$mport/debug/pprof/profile?seconds=$((${DURATION%s} - 1))" &
+  ppid=$!
+fi
 taskset -c 0 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --timeout 2s -s scripts/load-options.lua "$origin" -- "$out/cookies.txt" "$origin" >"$out/wrk.txt"
-t1=$(ticks $fpid) y1=$(sysc $fpid)
-awk -v dt=$((t1 - t0)) -v dy=$((y1 - y0)) -v hz="$(getconf CLK_TCK)" '/^RESULT/ {
+t1=$(ticks $fpid) y1=$(sysc $fpid) b1=$(batches)
+[[ -z $ppid ]] || wait "$ppid"
+awk -v dt=$((t1 - t0)) -v dy=$((y1 - y0)) -v db=$((b1 - b0)) -v hz="$(getconf CLK_TCK)" '/^RESULT/ {
   for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
   n = v["requests"]
-  printf "webauthn-registration: %.0f req/s  p50 %.2f ms  p99 %.2f ms  server %.1f us CPU/req  %.2f read+write syscalls/req  errors %d\n",
-    n / (v["duration_us"] / 1e6), v["p50_us"] / 1000, v["p99_us"] / 1000, dt * 1e6 / hz / n, dy / n, v["non2xx"] + v["sockerr"] }' "$out/wrk.txt"
+  printf "webauthn-registration: %.0f req/s  p50 %.2f ms  p99 %.2f ms  server %.1f us CPU/req  %.2f read+write syscalls/req  %.3f Redis writes/req  errors %d\n",
+    n / (v["duration_us"] / 1e6), v["p50_us"] / 1000, v["p99_us"] / 1000, dt * 1e6 / hz / n, dy / n, db / n, v["non2xx"] + v["sockerr"] }' "$out/wrk.txt"
