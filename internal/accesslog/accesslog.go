@@ -57,7 +57,10 @@ func Middleware(o Options) fiber.Handler {
 		lw = newLineWriter(o.Out, o.JSON)
 	}
 	return func(c *fiber.Ctx) error {
-		start := time.Now()
+		start := c.Context().Time() // when fasthttp began serving it
+		if start.IsZero() {         // a RequestCtx served by hand
+			start = time.Now()
+		}
 		err := c.Next()
 		e := Entry{Method: c.Method()}
 		if err != nil {
@@ -66,10 +69,13 @@ func Middleware(o Options) fiber.Handler {
 				_ = c.SendStatus(fiber.StatusInternalServerError)
 			}
 		}
-		e.Duration = time.Since(start)
+		end := time.Now()
+		e.Duration = end.Sub(start)
 		e.Status = c.Response().StatusCode()
 		e.Route = Route(c)
-		e.RequestID = string(c.Response().Header.Peek(fiber.HeaderXRequestID))
+		if e.RequestID = httpx.RequestID(c.UserContext()); e.RequestID == "" {
+			e.RequestID = string(c.Response().Header.Peek(fiber.HeaderXRequestID))
+		}
 		e.IP = ClientIP(c)
 		if t := tenant.From(c); t != nil {
 			e.TenantID = t.ID
@@ -80,7 +86,7 @@ func Middleware(o Options) fiber.Handler {
 		}
 		if o.Log.Enabled(context.Background(), level) {
 			if lw != nil {
-				lw.write(time.Now(), level, &e)
+				lw.write(end, level, &e)
 			} else {
 				o.Log.LogAttrs(context.Background(), level, "request", attrs(&e)...)
 			}

@@ -6,6 +6,7 @@ import (
 	"mime"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +20,10 @@ const embedded = "\x00"
 // concurrent use.
 type Binder struct {
 	v *validator.Validate
+	// emptyValid remembers, per struct type, whether its zero value passes
+	// validation: then an empty object ({}, what an options call sends on
+	// the hot path) binds without running the validator.
+	emptyValid sync.Map // reflect.Type -> bool
 }
 
 // NewBinder builds the validator, naming fields by their JSON tags so that
@@ -77,8 +82,7 @@ func Bind[T any](c *fiber.Ctx, b *Binder) (T, error) {
 	if !isJSON(c.Request().Header.ContentType()) {
 		return v, ErrUnsupportedType
 	}
-	err := DecodeInto(b, Body(c), &v)
-	return v, err
+	return decodeNew[T](b, Body(c))
 }
 
 // Decode is Bind without Fiber: the part that handles untrusted bytes, kept
@@ -86,14 +90,30 @@ func Bind[T any](c *fiber.Ctx, b *Binder) (T, error) {
 // names match exactly, an unknown or repeated member is refused, and every
 // string must be valid UTF-8 without lone surrogate escapes.
 func Decode[T any](b *Binder, contentType string, body []byte) (T, error) {
-	var v T
 	if !IsJSON(contentType) {
+		var v T
 		return v, ErrUnsupportedType
 	}
-	if err := DecodeInto(b, body, &v); err != nil {
-		return v, err
+	return decodeNew[T](b, body)
+}
+
+// decodeNew decodes body into a new T. An empty object sets nothing, so it
+// binds a struct whose zero value passes its rules without the validator
+// once that has been checked (an options call sends {} on the hot path).
+func decodeNew[T any](b *Binder, body []byte) (T, error) {
+	var v T
+	if t := reflect.TypeFor[T](); t.Kind() == reflect.Struct && string(bytes.TrimSpace(body)) == "{}" {
+		ok, known := b.emptyValid.Load(t)
+		if !known {
+			ok = b.Validate(&v) == nil
+			b.emptyValid.Store(t, ok)
+		}
+		if ok.(bool) {
+			return v, nil
+		}
 	}
-	return v, nil
+	err := DecodeInto(b, body, &v)
+	return v, err
 }
 
 // DecodeInto decodes body strictly into *v, merging into what *v already

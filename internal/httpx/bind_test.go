@@ -406,3 +406,17 @@ func TestDecodeIntoMerges(t *testing.T) {
 	err = httpx.DecodeInto(b, []byte(`{"name":"toolong"}`), &cur)
 	require.Equal(t, []httpx.FieldError{{Field: "name", Rule: "max", Param: "4"}}, fields(t, err))
 }
+
+// TestDecodeEmptyObject: {} binds a struct whose zero value passes its
+// rules without validating again, and still fails one that needs a field,
+// the second time as the first.
+func TestDecodeEmptyObject(t *testing.T) {
+	b := httpx.NewBinder()
+	for range 2 {
+		p, err := httpx.Decode[profile](b, "application/json", []byte(" {} "))
+		require.NoError(t, err)
+		require.Zero(t, p)
+		_, err = httpx.Decode[input](b, "application/json", []byte("{}"))
+		require.Equal(t, []httpx.FieldError{{Field: "event", Rule: "required"}}, fields(t, err))
+	}
+}

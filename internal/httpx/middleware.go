@@ -3,8 +3,6 @@ package httpx
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"time"
 
@@ -25,6 +23,7 @@ func RequestID(ctx context.Context) string {
 // deadline, both carried by c.UserContext() so that code below the handlers
 // sees them without Fiber.
 func RequestContext(timeout time.Duration) fiber.Handler {
+	d := newDeadlines(timeout)
 	return func(c *fiber.Ctx) error {
 		// A trusted proxy's request id ties our log line to its own; anyone
 		// else's is ignored (it could forge or flood the logs).
@@ -33,13 +32,19 @@ func RequestContext(timeout time.Duration) fiber.Handler {
 			id = c.Get(fiber.HeaderXRequestID)
 		}
 		if !validRequestID(id) {
-			var raw [12]byte
-			_, _ = rand.Read(raw[:])
-			id = base64.RawURLEncoding.EncodeToString(raw[:])
+			id = newRequestID()
 		}
 		c.Set(fiber.HeaderXRequestID, id)
-		ctx, cancel := context.WithTimeout(context.WithValue(c.UserContext(), requestIDKey{}, id), timeout)
-		defer cancel()
+		// fasthttp noted when it began serving the request: no second clock
+		// read (a RequestCtx served by hand has no time).
+		now := c.Context().Time()
+		if now.IsZero() {
+			now = time.Now()
+		}
+		ctx, cancel := d.context(c.UserContext(), now, id)
+		if cancel != nil {
+			defer cancel()
+		}
 		c.SetUserContext(ctx)
 		err := c.Next()
 		if err != nil && errors.Is(err, context.DeadlineExceeded) {
