@@ -6,6 +6,7 @@ import (
 
 	"github.com/foyer-auth/foyer/internal/httpx"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 )
 
 // API errors of tenant resolution.
@@ -22,7 +23,8 @@ const HeaderID = "X-Tenant-ID"
 // user context. Unknown hosts end the request with 404.
 func (r *Resolver) Middleware() fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		t, err := r.Resolve(c.UserContext(), NormalizeHost(c.Get(fiber.HeaderHost)))
+		// The Host is read in place: Resolve copies it only to cache it.
+		t, err := r.Resolve(c.UserContext(), NormalizeHost(utils.UnsafeString(c.Request().Header.Host())))
 		if err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return ErrUnknownHost

@@ -3,6 +3,7 @@ package tenant
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 )
@@ -48,6 +49,7 @@ func (r *Resolver) Resolve(ctx context.Context, host string) (*Tenant, error) {
 		}
 		return c.t, nil
 	}
+	host = strings.Clone(host) // the caller's may be the request's own bytes
 	t, err := r.store.ByHost(ctx, host)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err

@@ -226,3 +226,24 @@ func TestEgressRefusesLoopback(t *testing.T) {
 	requireError(t, f.Admin().Do(t, http.MethodPost, hooks, map[string]any{"url": "https://example.com/hook", "events": []string{"Nope"}}),
 		http.StatusBadRequest, "guard.invalid_input")
 }
+
+// TestWebhookQueueLostInRedis: the queue stream and its consumer group
+// vanish from Redis (a flushed or replaced Redis); the dispatcher makes the
+// group again and delivers the events that follow.
+func TestWebhookQueueLostInRedis(t *testing.T) {
+	t.Parallel()
+	f := startFoyer(t, map[string]string{"FOYER_WEBHOOK_RETRY_BASE": "400ms", "FOYER_ADMIN_KEY": "admin-key-for-the-webhook-lost-queue-0123"})
+	rc := newReceiver(t, 0)
+	tid := createTenant(t, f, map[string]any{"slug": "requeued"}).ID
+	hook := createHook(t, f, tid, rc.srv.URL+"/hooks", "PostRegister", "PostSignIn")
+
+	signUp(t, tenantBrowser(f, "requeued"), "ida", "", strongPassword)
+	require.Eventually(t, func() bool { return len(rc.requests()) == 1 }, 5*time.Second, 20*time.Millisecond)
+	require.NoError(t, f.Redis.Del(t.Context(), "foyer:webhooks:{q}").Err())
+
+	c := tenantBrowser(f, "requeued")
+	require.Equal(t, http.StatusNoContent, signIn(t, c, "username", "ida", strongPassword).Status)
+	submitOK(t, c)
+	require.Eventually(t, func() bool { return len(rc.requests()) == 2 }, 10*time.Second, 20*time.Millisecond)
+	require.Equal(t, "PostSignIn", verify(t, hook.Secret, rc.requests()[1])["event"])
+}

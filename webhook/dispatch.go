@@ -99,10 +99,16 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	d.defaults()
 	defer d.wg.Wait()
 	lastRetry := time.Time{}
+	// The group is made once, and again only when Redis says it is gone
+	// (a flushed or restarted Redis): not before every read.
+	haveGroup := false
 	for ctx.Err() == nil {
-		if err := d.ensureGroup(ctx); err != nil {
-			d.pause(ctx, err)
-			continue
+		if !haveGroup {
+			if err := d.ensureGroup(ctx); err != nil {
+				d.pause(ctx, err)
+				continue
+			}
+			haveGroup = true
 		}
 		if time.Since(lastRetry) >= min(d.RetryBase/2, time.Second) {
 			lastRetry = time.Now()
@@ -119,6 +125,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			continue
 		}
 		if err != nil {
+			haveGroup = haveGroup && !redis.HasErrorPrefix(err, "NOGROUP")
 			d.pause(ctx, err)
 			continue
 		}
