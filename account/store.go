@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
+	json "github.com/goccy/go-json"
 	"strconv"
 	"time"
 
@@ -28,12 +28,27 @@ func (e *TakenError) Error() string { return "account: " + e.Kind + " already in
 // Store keeps users in Redis.
 type Store struct {
 	rdb redis.UniversalClient
+	// hot sends the commands of a sign-in (finding and reading a user,
+	// writing one back): through go-redis's autopipeliner when the Store
+	// is made with NewPipelinedStore, so that concurrent requests share
+	// socket writes and reads instead of a round trip each.
+	hot redis.Cmdable
 	now func() time.Time
 }
 
 // NewStore returns a Store.
 func NewStore(rdb redis.UniversalClient, now func() time.Time) *Store {
-	return &Store{rdb: rdb, now: now}
+	return &Store{rdb: rdb, hot: rdb, now: now}
+}
+
+// NewPipelinedStore returns a Store whose sign-in commands go through the
+// client's autopipeliner.
+func NewPipelinedStore(rdb redis.UniversalClient, now func() time.Time) (*Store, error) {
+	ap, err := rdb.AutoPipeline()
+	if err != nil {
+		return nil, err
+	}
+	return &Store{rdb: rdb, hot: ap, now: now}, nil
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
@@ -100,17 +115,22 @@ func (s *Store) write(ctx context.Context, tid string, version int64, old, u *Us
 	if err != nil {
 		return 0, err
 	}
+	// Only identifiers the user did not have are claimed: those it had are
+	// its own while its version is the one read (a claim never takes an
+	// index from its owner, and deleting a user drops its indexes), so a
+	// sign count or a name changing writes the user alone.
 	add := u.indexes()
 	var drop [][2]string
 	if old != nil {
-		drop = diffIdx(old.indexes(), add)
+		cur := old.indexes()
+		add, drop = diffIdx(add, cur), diffIdx(cur, add)
 	}
 	keys := make([]string, 0, 2+len(add)+len(drop))
 	keys = append(keys, userKey(tid, u.ID), listKey(tid))
 	for _, ix := range append(add, drop...) {
 		keys = append(keys, indexKey(tid, ix[0], ix[1]))
 	}
-	res, err := writeScript.Run(ctx, s.rdb, keys, strconv.FormatInt(version, 10), doc, u.ID, len(add), listMember(u)).Int64Slice()
+	res, err := writeScript.Run(ctx, s.hot, keys, strconv.FormatInt(version, 10), doc, u.ID, len(add), listMember(u)).Int64Slice()
 	if err != nil {
 		return 0, fmt.Errorf("%w: write user: %w", ErrUnavailable, err)
 	}
@@ -147,24 +167,32 @@ func (s *Store) Get(ctx context.Context, tid, uid string) (*User, error) {
 }
 
 func (s *Store) get(ctx context.Context, tid, uid string) (*User, int64, error) {
+	u, v, _, err := s.getRaw(ctx, tid, uid)
+	return u, v, err
+}
+
+// getRaw is get that also answers the stored document, from which Update
+// decodes its working copy (cheaper than copying the user).
+func (s *Store) getRaw(ctx context.Context, tid, uid string) (*User, int64, []byte, error) {
 	if uuid.Validate(uid) != nil {
-		return nil, 0, ErrNotFound
+		return nil, 0, nil, ErrNotFound
 	}
-	vals, err := s.rdb.HMGet(ctx, userKey(tid, uid), "v", "doc").Result()
+	vals, err := s.hot.HMGet(ctx, userKey(tid, uid), "v", "doc").Result()
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: get user: %w", ErrUnavailable, err)
+		return nil, 0, nil, fmt.Errorf("%w: get user: %w", ErrUnavailable, err)
 	}
 	vs, ok1 := vals[0].(string)
 	doc, ok2 := vals[1].(string)
 	if !ok1 || !ok2 {
-		return nil, 0, ErrNotFound
+		return nil, 0, nil, ErrNotFound
 	}
 	v, _ := strconv.ParseInt(vs, 10, 64)
+	raw := []byte(doc)
 	var u User
-	if err := json.Unmarshal([]byte(doc), &u); err != nil {
-		return nil, 0, fmt.Errorf("account: corrupt user %s: %w", uid, err)
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return nil, 0, nil, fmt.Errorf("account: corrupt user %s: %w", uid, err)
 	}
-	return &u, v, nil
+	return &u, v, raw, nil
 }
 
 // Find returns the user owning an identifier (kind and normalised value).
@@ -172,7 +200,7 @@ func (s *Store) Find(ctx context.Context, tid, kind, value string) (*User, error
 	if value == "" {
 		return nil, ErrNotFound
 	}
-	uid, err := s.rdb.Get(ctx, indexKey(tid, kind, value)).Result()
+	uid, err := s.hot.Get(ctx, indexKey(tid, kind, value)).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, ErrNotFound
 	}
@@ -184,7 +212,7 @@ func (s *Store) Find(ctx context.Context, tid, kind, value string) (*User, error
 
 // Taken reports which of the given identifiers already belong to someone.
 func (s *Store) Taken(ctx context.Context, tid, kind, value string) (bool, error) {
-	n, err := s.rdb.Exists(ctx, indexKey(tid, kind, value)).Result()
+	n, err := s.hot.Exists(ctx, indexKey(tid, kind, value)).Result()
 	if err != nil {
 		return false, fmt.Errorf("%w: check identifier: %w", ErrUnavailable, err)
 	}
@@ -196,12 +224,12 @@ func (s *Store) Taken(ctx context.Context, tid, kind, value string) (bool, error
 // credential) are claimed in the same atomic step.
 func (s *Store) Update(ctx context.Context, tid, uid string, fn func(u *User) error) (*User, error) {
 	for range 32 {
-		old, v, err := s.get(ctx, tid, uid)
+		old, v, raw, err := s.getRaw(ctx, tid, uid)
 		if err != nil {
 			return nil, err
 		}
-		cp, err := clone(old)
-		if err != nil {
+		cp := new(User) // fn's own copy: old is needed to see what changed
+		if err := json.Unmarshal(raw, cp); err != nil {
 			return nil, err
 		}
 		if err := fn(cp); err != nil {
@@ -214,13 +242,4 @@ func (s *Store) Update(ctx context.Context, tid, uid string, fn func(u *User) er
 		}
 	}
 	return nil, ErrConflict
-}
-
-func clone(u *User) (*User, error) {
-	b, err := json.Marshal(u)
-	if err != nil {
-		return nil, err
-	}
-	var c User
-	return &c, json.Unmarshal(b, &c)
 }

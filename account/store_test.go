@@ -50,3 +50,57 @@ func TestCreateSurvivesARetriedWrite(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, page.Users, 1)
 }
+
+// countScriptKeys is a go-redis hook that records how many keys each
+// script call names.
+type countScriptKeys struct{ keys []int }
+
+func (h *countScriptKeys) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *countScriptKeys) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (h *countScriptKeys) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if n := cmd.Name(); n == "evalsha" || n == "eval" {
+			h.keys = append(h.keys, int(cmd.Args()[2].(int)))
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// TestUpdateClaimsOnlyNewIdentifiers: an update that changes no identifier
+// writes the user alone; a new username is claimed and the old one let go;
+// one that someone else holds is refused and nothing changes.
+func TestUpdateClaimsOnlyNewIdentifiers(t *testing.T) {
+	rs := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	hook := &countScriptKeys{}
+	rdb.AddHook(hook)
+	s := NewStore(rdb, time.Now)
+	ctx := t.Context()
+	u := &User{Username: "una", PrimaryEmail: "una@example.test"}
+	require.NoError(t, s.Create(ctx, "t1", u))
+	require.NoError(t, s.Create(ctx, "t1", &User{Username: "vic"}))
+
+	hook.keys = nil
+	_, err := s.Update(ctx, "t1", u.ID, func(u *User) error { u.Suspended = true; return nil })
+	require.NoError(t, err)
+	require.Equal(t, []int{2}, hook.keys, "the user and its list: no index claimed again")
+
+	_, err = s.Update(ctx, "t1", u.ID, func(u *User) error { u.Username = "vic"; return nil })
+	var taken *TakenError
+	require.ErrorAs(t, err, &taken)
+	require.Equal(t, KindUsername, taken.Kind)
+
+	_, err = s.Update(ctx, "t1", u.ID, func(u *User) error { u.Username = "ursula"; return nil })
+	require.NoError(t, err)
+	got, err := s.Find(ctx, "t1", KindUsername, "ursula")
+	require.NoError(t, err)
+	require.True(t, got.Suspended)
+	_, err = s.Find(ctx, "t1", KindUsername, "una")
+	require.ErrorIs(t, err, ErrNotFound, "the old name is let go")
+	got, err = s.Find(ctx, "t1", KindEmail, "una@example.test")
+	require.NoError(t, err, "the unchanged email still finds the user")
+	require.Equal(t, u.ID, got.ID)
+}

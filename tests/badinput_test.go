@@ -112,3 +112,20 @@ func TestBadInput(t *testing.T) {
 	require.Equal(t, []string{ixKey(id)}, f.scanKeys(t, "foyer:ix:*"), "no refused call may create an interaction")
 	require.NotContains(t, f.Log(), canary, "submitted values must not be logged")
 }
+
+// TestCompressedBodyRefused: a body with a Content-Encoding other than
+// identity is 415 before anything reads it (inflated, it could exceed the
+// body limit); identity is a plain body.
+func TestCompressedBodyRefused(t *testing.T) {
+	t.Parallel()
+	f := startFoyer(t, nil)
+	for _, enc := range []string{"gzip", "deflate", "br", "gzip, identity"} {
+		c := f.Demo()
+		r := c.Do(t, http.MethodPut, "/api/interaction", map[string]string{"event": "SignIn"}, WithHeader("Content-Encoding", enc))
+		requireError(t, r, http.StatusUnsupportedMediaType, "guard.invalid_content_type")
+		require.Nil(t, r.Cookie("foyer_ix"), "%s: nothing started", enc)
+	}
+	c := f.Demo()
+	r := c.Do(t, http.MethodPut, "/api/interaction", map[string]string{"event": "SignIn"}, WithHeader("Content-Encoding", "identity"))
+	require.Equal(t, http.StatusNoContent, r.Status, "body %s", r.Body)
+}

@@ -162,7 +162,10 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		resolver.Middleware(),
 		httpx.CSRF(func(c *fiber.Ctx, origin string) bool { return tenant.From(c).AllowsOrigin(origin) }),
 	}
-	accounts := account.NewStore(d.rdb, d.now)
+	accounts, err := account.NewPipelinedStore(d.rdb, d.now)
+	if err != nil {
+		return nil, fmt.Errorf("redis autopipeline: %w", err)
+	}
 	webAuthn := verification.NewWebAuthn()
 	// The one enrollment core: the interaction, the account API and the
 	// ZITADEL- and Mailcheap-style surfaces all enrol credentials through it.
