@@ -41,8 +41,8 @@ type Doc struct {
 // Store reads and writes documents. It is safe for concurrent use.
 type Store struct {
 	rdb redis.UniversalClient
-	// hot sends the hot path's commands (the read and the compare-and-swap
-	// of every interaction call). With go-redis's autopipeliner, commands
+	// hot sends the commands of the interaction API (create, read,
+	// compare-and-swap, take, delete). With go-redis's autopipeliner, commands
 	// of concurrent requests share one write and one read on the socket,
 	// which is most of the cost of a round trip on loopback.
 	hot redis.Cmdable
@@ -101,11 +101,14 @@ return 1`)
 // {1, newVersion}. Otherwise it answers {0, v, doc}: the current document,
 // so a retry needs no separate read; or {0} when the key is gone, so a late
 // update never resurrects it. The TTL is kept.
+//
+// Only the version is read on the way to a write: the document is copied
+// into Lua only for a loser, which needs it.
 var casScript = redis.NewScript(`
-local cur = redis.call('HMGET', KEYS[1], 'v', 'doc')
-if not cur[1] then return {0} end
-if cur[1] ~= ARGV[1] then return {0, cur[1], cur[2]} end
-local nv = tonumber(cur[1]) + 1
+local v = redis.call('HGET', KEYS[1], 'v')
+if not v then return {0} end
+if v ~= ARGV[1] then return {0, v, redis.call('HGET', KEYS[1], 'doc')} end
+local nv = tonumber(v) + 1
 redis.call('HSET', KEYS[1], 'v', nv, 'doc', ARGV[2])
 return {1, nv}`)
 
@@ -121,7 +124,7 @@ func (s *Store) Create(ctx context.Context, k Kind, data []byte, ttl time.Durati
 	}
 	for range 3 { // a collision of 256-bit ids is only a safety net
 		id := NewID()
-		n, err := createScript.Run(ctx, s.rdb, []string{k.Key(id)}, data, ttl.Milliseconds()).Int()
+		n, err := createScript.Run(ctx, s.hot, []string{k.Key(id)}, data, ttl.Milliseconds()).Int()
 		if err != nil {
 			return Doc{}, wrap("create", err)
 		}
@@ -227,12 +230,12 @@ func (s *Store) Delete(ctx context.Context, k Kind, id string) error {
 	if !ValidID(id) {
 		return nil
 	}
-	return wrap("delete", s.rdb.Del(ctx, k.Key(id)).Err())
+	return wrap("delete", s.hot.Del(ctx, k.Key(id)).Err())
 }
 
 // Touch sets a document's remaining lifetime (sliding idle timeouts).
 func (s *Store) Touch(ctx context.Context, k Kind, id string, ttl time.Duration) error {
-	return wrap("touch", s.rdb.PExpire(ctx, k.Key(id), ttl).Err())
+	return wrap("touch", s.hot.PExpire(ctx, k.Key(id), ttl).Err())
 }
 
 // GetAndTouch reads a document and extends its lifetime in one round trip.
@@ -283,7 +286,7 @@ func (s *Store) Rotate(ctx context.Context, k Kind, id string) (Doc, error) {
 	if !ValidID(id) {
 		return Doc{}, ErrNotFound
 	}
-	vals, err := takeScript.Run(ctx, s.rdb, []string{k.Key(id)}).Slice()
+	vals, err := takeScript.Run(ctx, s.hot, []string{k.Key(id)}).Slice()
 	if errors.Is(err, redis.Nil) {
 		return Doc{}, ErrNotFound
 	}
@@ -295,7 +298,7 @@ func (s *Store) Rotate(ctx context.Context, k Kind, id string) (Doc, error) {
 	ttl, _ := vals[2].(int64)
 	doc, err := s.Create(ctx, k, replyBytes(data), time.Duration(ttl)*time.Millisecond)
 	if err != nil {
-		_ = restoreScript.Run(context.WithoutCancel(ctx), s.rdb, []string{k.Key(id)}, v, data, ttl).Err()
+		_ = restoreScript.Run(context.WithoutCancel(ctx), s.hot, []string{k.Key(id)}, v, data, ttl).Err()
 		return Doc{}, err
 	}
 	return doc, nil
