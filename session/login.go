@@ -50,13 +50,15 @@ func (l *Logins) Create(ctx context.Context, login Login) (string, Login, error)
 		return "", Login{}, err
 	}
 	set := userSessionsKey(login.TenantID, login.UserID)
-	_, err = l.Store.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.SAdd(ctx, set, doc.ID)
-		p.Expire(ctx, set, l.Absolute)
-		return nil
-	})
+	err = indexScript.Run(ctx, l.Store.hot, []string{set}, doc.ID, max(l.Absolute.Milliseconds(), 1)).Err()
 	return doc.ID, login, wrap("index session", err)
 }
+
+// indexScript adds a login session to its user's index and extends the
+// index's lifetime: one command, sent with other requests' commands.
+var indexScript = redis.NewScript(`
+redis.call('SADD', KEYS[1], ARGV[1])
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])`)
 
 // Get returns the login session id of tenant tid and slides its idle
 // timeout, never past the absolute end.

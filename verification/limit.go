@@ -166,6 +166,14 @@ func (l *Limiter) Release(ctx context.Context, r Reservation) {
 func (l *Limiter) eval(ctx context.Context, tenantID string, buckets []Bucket, member string, keys []string) ([]int64, error) {
 	now := l.now().UnixMilli()
 	args := func(b Bucket) []any { return []any{now, b.Limit.Window.Milliseconds(), b.Limit.N, member} }
+	if len(buckets) == 1 { // a new interaction, a code sent: one command
+		keys[0] = buckets[0].key(tenantID)
+		w, err := limitScript.Run(ctx, l.hot, keys[:1], args(buckets[0])...).Int64()
+		if err != nil {
+			return nil, fmt.Errorf("%w: rate limit: %w", ErrStorage, err)
+		}
+		return []int64{w}, nil
+	}
 	cmds := make([]*redis.Cmd, len(buckets))
 	_, _ = l.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, b := range buckets {

@@ -44,6 +44,7 @@ type Dispatcher struct {
 	// Observe, if set, is told of each attempt's result (success, failure, gave_up).
 	Observe func(event, result string)
 
+	hot      redis.Cmdable // RDB's autopipeliner, for the per-event commands
 	consumer string
 	mu       sync.Mutex
 	inflight map[string]bool
@@ -83,6 +84,10 @@ func (d *Dispatcher) defaults() {
 	d.consumer = host + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	d.inflight = map[string]bool{}
 	d.sem = make(chan struct{}, 8)
+	d.hot = d.RDB
+	if ap, err := d.RDB.AutoPipeline(); err == nil { // fails only on a closed client
+		d.hot = ap
+	}
 }
 
 // delay is the wait after the n-th attempt.
@@ -257,13 +262,15 @@ func (d *Dispatcher) handle(ctx context.Context, m redis.XMessage, attempt int64
 	}
 }
 
+// finishScript acknowledges and deletes an entry: one command, which the
+// autopipeliner sends together with other deliveries' and requests'.
+var finishScript = redis.NewScript(`
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+return redis.call('XDEL', KEYS[1], ARGV[2])`)
+
 // finish acknowledges and deletes a handled entry.
 func (d *Dispatcher) finish(ctx context.Context, id string) {
-	_, _ = d.RDB.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAck(ctx, QueueKey, Group, id)
-		p.XDel(ctx, QueueKey, id)
-		return nil
-	})
+	_ = finishScript.Run(ctx, d.hot, []string{QueueKey}, Group, id).Err()
 }
 
 // expand queues one delivery per subscribed endpoint, then acknowledges
