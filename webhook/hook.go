@@ -54,13 +54,19 @@ type stored struct {
 // Store keeps endpoints in a hash per tenant, foyer:t:{<tenant>}:hooks.
 type Store struct {
 	rdb redis.UniversalClient
+	hot redis.Cmdable // reads: rdb's autopipeliner, shared with other commands
 	box *verification.SecretBox
 	now func() time.Time
 }
 
-// NewStore returns a Store sealing secrets with box.
+// NewStore returns a Store sealing secrets with box. Its reads (one per
+// event the dispatcher expands) go through the client's autopipeliner.
 func NewStore(rdb redis.UniversalClient, box *verification.SecretBox, now func() time.Time) *Store {
-	return &Store{rdb: rdb, box: box, now: now}
+	var hot redis.Cmdable = rdb
+	if ap, err := rdb.AutoPipeline(); err == nil { // fails only on a closed client
+		hot = ap
+	}
+	return &Store{rdb: rdb, hot: hot, box: box, now: now}
 }
 
 func hooksKey(tid string) string { return "foyer:t:{" + tid + "}:hooks" }
@@ -120,7 +126,7 @@ func (s *Store) List(ctx context.Context, tid string) ([]Hook, error) {
 }
 
 func (s *Store) all(ctx context.Context, tid string) ([]stored, error) {
-	m, err := s.rdb.HGetAll(ctx, hooksKey(tid)).Result()
+	m, err := s.hot.HGetAll(ctx, hooksKey(tid)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -151,7 +157,7 @@ func (s *Store) get(ctx context.Context, tid, hid string) (stored, error) {
 	if uuid.Validate(hid) != nil {
 		return stored{}, ErrNotFound
 	}
-	v, err := s.rdb.HGet(ctx, hooksKey(tid), hid).Result()
+	v, err := s.hot.HGet(ctx, hooksKey(tid), hid).Result()
 	if errors.Is(err, redis.Nil) {
 		return stored{}, ErrNotFound
 	}

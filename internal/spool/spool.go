@@ -37,6 +37,10 @@ type Spool struct {
 	now func() time.Time
 	ch  chan Entry
 
+	// trimmed is when each stream was last trimmed by age; only Run's
+	// goroutine touches it.
+	trimmed map[string]time.Time
+
 	dropped atomic.Int64
 	done    chan struct{}
 	once    sync.Once
@@ -46,9 +50,13 @@ type Spool struct {
 // batch bounds one pipeline.
 const batch = 256
 
+// trimEvery spaces a stream's trims by age: an entry a few seconds past
+// its age is harmless, and a trim per entry was a command per event.
+const trimEvery = time.Minute
+
 // New returns a Spool holding at most size queued entries; Run writes them.
 func New(rdb redis.UniversalClient, log *slog.Logger, now func() time.Time, size int) *Spool {
-	return &Spool{rdb: rdb, log: log, now: now, ch: make(chan Entry, size), done: make(chan struct{}), stop: make(chan struct{})}
+	return &Spool{rdb: rdb, log: log, now: now, ch: make(chan Entry, size), trimmed: map[string]time.Time{}, done: make(chan struct{}), stop: make(chan struct{})}
 }
 
 // Add queues e and never blocks. A full queue (Redis away for long) drops
@@ -108,6 +116,8 @@ func (s *Spool) Run() {
 func (s *Spool) write(es []Entry) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
+	now := s.now()
+	var trims []string
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, e := range es {
 			vals := make([]any, len(e.Values))
@@ -119,13 +129,31 @@ func (s *Spool) write(es []Entry) error {
 				a.MaxLen = e.MaxLen
 			}
 			p.XAdd(ctx, a)
-			if e.MinAge > 0 {
-				p.XTrimMinIDApprox(ctx, e.Stream, minID(s.now().Add(-e.MinAge)), 0)
+			if last, ok := s.trimmed[e.Stream]; e.MinAge > 0 && (!ok || now.Sub(last) >= trimEvery) && !contains(trims, e.Stream) {
+				p.XTrimMinIDApprox(ctx, e.Stream, minID(now.Add(-e.MinAge)), 0)
+				trims = append(trims, e.Stream)
 			}
 		}
 		return nil
 	})
+	if err == nil {
+		for _, st := range trims {
+			s.trimmed[st] = now
+		}
+		if len(s.trimmed) > 4096 { // streams per tenant: forget, trim again
+			clear(s.trimmed)
+		}
+	}
 	return err
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }
 
 func minID(t time.Time) string {

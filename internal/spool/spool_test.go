@@ -1,9 +1,11 @@
 package spool
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -56,4 +58,54 @@ func TestFullSpoolDrops(t *testing.T) {
 	require.True(t, sp.Add(Entry{Stream: "s"}))
 	require.False(t, sp.Add(Entry{Stream: "s"}))
 	require.EqualValues(t, 1, sp.Dropped())
+}
+
+// countTrims is a go-redis hook counting XTRIM commands.
+type countTrims struct{ n atomic.Int64 }
+
+func (h *countTrims) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *countTrims) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return next
+}
+func (h *countTrims) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		for _, c := range cmds {
+			if c.Name() == "xtrim" {
+				h.n.Add(1)
+			}
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestTrimByAgeAtMostEveryMinute: a stream is trimmed by age at most once
+// a minute, not once per entry.
+func TestTrimByAgeAtMostEveryMinute(t *testing.T) {
+	rs := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	trims := &countTrims{}
+	rdb.AddHook(trims)
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixMilli())
+	now := func() time.Time { return time.UnixMilli(clock.Load()) }
+
+	sp := New(rdb, slog.New(slog.NewTextHandler(io.Discard, nil)), now, 100)
+	go sp.Run()
+	t.Cleanup(func() { sp.Close(time.Second) })
+	add := func(n int) {
+		require.True(t, sp.Add(Entry{Stream: "audit", Values: []string{"n", strconv.Itoa(n)}, MinAge: time.Hour}))
+		require.Eventually(t, func() bool {
+			last, err := rdb.XRevRangeN(t.Context(), "audit", "+", "-", 1).Result()
+			return err == nil && len(last) == 1 && last[0].Values["n"] == strconv.Itoa(n)
+		}, 3*time.Second, 5*time.Millisecond)
+	}
+	for i := range 5 {
+		add(i)
+	}
+	require.EqualValues(t, 1, trims.n.Load(), "one trim for five entries within a minute")
+
+	clock.Add(trimEvery.Milliseconds())
+	add(5)
+	require.EqualValues(t, 2, trims.n.Load(), "a minute later, trimmed again")
 }
