@@ -55,6 +55,10 @@ func redisOptions(raw string) (*redis.UniversalOptions, error) {
 	// proof). A failed command answers 503 and the client tries again.
 	o.MaxRetries = -1
 	o.ContextTimeoutEnabled = true
+	// RESP2: Foyer uses no push notifications (client-side caching,
+	// maintenance events), and under RESP3 go-redis checks for them
+	// around every reply it reads, a few per cent of an options call.
+	o.Protocol = 2
 	// The autopipeliner's defaults batch up to 300 commands, but recycle
 	// batch buffers of 100 (go-redis v9.23): every batch then allocated
 	// and zeroed a fresh 300-slot buffer. With 100 the buffers are reused;
