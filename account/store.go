@@ -110,7 +110,9 @@ func (s *Store) Create(ctx context.Context, tid string, u *User) error {
 	return err
 }
 
-func (s *Store) write(ctx context.Context, tid string, version int64, old, u *User) (int64, error) {
+// write stores u if its stored version is still version. had lists the
+// identifiers the user held at that version (nil for a new user).
+func (s *Store) write(ctx context.Context, tid string, version int64, had [][2]string, u *User) (int64, error) {
 	doc, err := json.Marshal(u)
 	if err != nil {
 		return 0, err
@@ -121,9 +123,8 @@ func (s *Store) write(ctx context.Context, tid string, version int64, old, u *Us
 	// sign count or a name changing writes the user alone.
 	add := u.indexes()
 	var drop [][2]string
-	if old != nil {
-		cur := old.indexes()
-		add, drop = diffIdx(add, cur), diffIdx(cur, add)
+	if had != nil {
+		add, drop = diffIdx(add, had), diffIdx(had, add)
 	}
 	keys := make([]string, 0, 2+len(add)+len(drop))
 	keys = append(keys, userKey(tid, u.ID), listKey(tid))
@@ -167,32 +168,24 @@ func (s *Store) Get(ctx context.Context, tid, uid string) (*User, error) {
 }
 
 func (s *Store) get(ctx context.Context, tid, uid string) (*User, int64, error) {
-	u, v, _, err := s.getRaw(ctx, tid, uid)
-	return u, v, err
-}
-
-// getRaw is get that also answers the stored document, from which Update
-// decodes its working copy (cheaper than copying the user).
-func (s *Store) getRaw(ctx context.Context, tid, uid string) (*User, int64, []byte, error) {
 	if uuid.Validate(uid) != nil {
-		return nil, 0, nil, ErrNotFound
+		return nil, 0, ErrNotFound
 	}
 	vals, err := s.hot.HMGet(ctx, userKey(tid, uid), "v", "doc").Result()
 	if err != nil {
-		return nil, 0, nil, fmt.Errorf("%w: get user: %w", ErrUnavailable, err)
+		return nil, 0, fmt.Errorf("%w: get user: %w", ErrUnavailable, err)
 	}
 	vs, ok1 := vals[0].(string)
 	doc, ok2 := vals[1].(string)
 	if !ok1 || !ok2 {
-		return nil, 0, nil, ErrNotFound
+		return nil, 0, ErrNotFound
 	}
 	v, _ := strconv.ParseInt(vs, 10, 64)
-	raw := []byte(doc)
 	var u User
-	if err := json.Unmarshal(raw, &u); err != nil {
-		return nil, 0, nil, fmt.Errorf("account: corrupt user %s: %w", uid, err)
+	if err := json.Unmarshal([]byte(doc), &u); err != nil {
+		return nil, 0, fmt.Errorf("account: corrupt user %s: %w", uid, err)
 	}
-	return &u, v, raw, nil
+	return &u, v, nil
 }
 
 // Find returns the user owning an identifier (kind and normalised value).
@@ -224,21 +217,20 @@ func (s *Store) Taken(ctx context.Context, tid, kind, value string) (bool, error
 // credential) are claimed in the same atomic step.
 func (s *Store) Update(ctx context.Context, tid, uid string, fn func(u *User) error) (*User, error) {
 	for range 32 {
-		old, v, raw, err := s.getRaw(ctx, tid, uid)
+		u, v, err := s.get(ctx, tid, uid)
 		if err != nil {
 			return nil, err
 		}
-		cp := new(User) // fn's own copy: old is needed to see what changed
-		if err := json.Unmarshal(raw, cp); err != nil {
+		// What changed is read off the identifiers before and after fn: no
+		// copy of the user is needed (each attempt decodes a fresh one).
+		had := u.indexes()
+		if err := fn(u); err != nil {
 			return nil, err
 		}
-		if err := fn(cp); err != nil {
-			return nil, err
-		}
-		cp.ID = uid
-		cp.UpdatedAt = s.now().UTC()
-		if _, err := s.write(ctx, tid, v, old, cp); !errors.Is(err, errVersion) {
-			return cp, err
+		u.ID = uid
+		u.UpdatedAt = s.now().UTC()
+		if _, err := s.write(ctx, tid, v, had, u); !errors.Is(err, errVersion) {
+			return u, err
 		}
 	}
 	return nil, ErrConflict
