@@ -12,6 +12,7 @@ package spool
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -129,7 +130,8 @@ func (s *Spool) write(es []Entry) error {
 				a.MaxLen = e.MaxLen
 			}
 			p.XAdd(ctx, a)
-			if last, ok := s.trimmed[e.Stream]; e.MinAge > 0 && (!ok || now.Sub(last) >= trimEvery) && !contains(trims, e.Stream) {
+			// A zero last trim is long enough ago.
+			if e.MinAge > 0 && now.Sub(s.trimmed[e.Stream]) >= trimEvery && !slices.Contains(trims, e.Stream) {
 				p.XTrimMinIDApprox(ctx, e.Stream, minID(now.Add(-e.MinAge)), 0)
 				trims = append(trims, e.Stream)
 			}
@@ -145,15 +147,6 @@ func (s *Spool) write(es []Entry) error {
 		}
 	}
 	return err
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func minID(t time.Time) string {
