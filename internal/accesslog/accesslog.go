@@ -57,10 +57,7 @@ func Middleware(o Options) fiber.Handler {
 		lw = newLineWriter(o.Out, o.JSON)
 	}
 	return func(c *fiber.Ctx) error {
-		start := c.Context().Time() // when fasthttp began serving it
-		if start.IsZero() {         // a RequestCtx served by hand
-			start = time.Now()
-		}
+		start := httpx.Started(c)
 		err := c.Next()
 		e := Entry{Method: c.Method()}
 		if err != nil {

@@ -19,6 +19,15 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
+// Started is when fasthttp began serving the request, which it noted
+// anyway: no second clock read. A RequestCtx served by hand has no time.
+func Started(c *fiber.Ctx) time.Time {
+	if t := c.Context().Time(); !t.IsZero() {
+		return t
+	}
+	return time.Now()
+}
+
 // RequestContext gives each request an id (echoed in X-Request-Id) and a
 // deadline, both carried by c.UserContext() so that code below the handlers
 // sees them without Fiber.
@@ -35,13 +44,7 @@ func RequestContext(timeout time.Duration) fiber.Handler {
 			id = newRequestID()
 		}
 		c.Set(fiber.HeaderXRequestID, id)
-		// fasthttp noted when it began serving the request: no second clock
-		// read (a RequestCtx served by hand has no time).
-		now := c.Context().Time()
-		if now.IsZero() {
-			now = time.Now()
-		}
-		ctx, cancel := d.context(c.UserContext(), now, id)
+		ctx, cancel := d.context(c.UserContext(), Started(c), id)
 		if cancel != nil {
 			defer cancel()
 		}
