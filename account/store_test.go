@@ -51,23 +51,6 @@ func TestCreateSurvivesARetriedWrite(t *testing.T) {
 	require.Len(t, page.Users, 1)
 }
 
-// countScriptKeys is a go-redis hook that records how many keys each
-// script call names.
-type countScriptKeys struct{ keys []int }
-
-func (h *countScriptKeys) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (h *countScriptKeys) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
-}
-func (h *countScriptKeys) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		if n := cmd.Name(); n == "evalsha" || n == "eval" {
-			h.keys = append(h.keys, int(cmd.Args()[2].(int)))
-		}
-		return next(ctx, cmd)
-	}
-}
-
 // TestUpdateClaimsOnlyNewIdentifiers: an update that changes no identifier
 // writes the user alone; a new username is claimed and the old one let go;
 // one that someone else holds is refused and nothing changes.
@@ -75,18 +58,22 @@ func TestUpdateClaimsOnlyNewIdentifiers(t *testing.T) {
 	rs := redistest.Start(t)
 	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
 	t.Cleanup(func() { _ = rdb.Close() })
-	hook := &countScriptKeys{}
-	rdb.AddHook(hook)
+	var scriptKeys []int // how many keys each script call names
+	rdb.AddHook(redistest.Observer{Seen: func(cmd redis.Cmder) {
+		if n := cmd.Name(); n == "evalsha" || n == "eval" {
+			scriptKeys = append(scriptKeys, cmd.Args()[2].(int))
+		}
+	}})
 	s := NewStore(rdb, time.Now)
 	ctx := t.Context()
 	u := &User{Username: "una", PrimaryEmail: "una@example.test"}
 	require.NoError(t, s.Create(ctx, "t1", u))
 	require.NoError(t, s.Create(ctx, "t1", &User{Username: "vic"}))
 
-	hook.keys = nil
+	scriptKeys = nil
 	_, err := s.Update(ctx, "t1", u.ID, func(u *User) error { u.Suspended = true; return nil })
 	require.NoError(t, err)
-	require.Equal(t, []int{2}, hook.keys, "the user and its list: no index claimed again")
+	require.Equal(t, []int{2}, scriptKeys, "the user and its list: no index claimed again")
 
 	_, err = s.Update(ctx, "t1", u.ID, func(u *User) error { u.Username = "vic"; return nil })
 	var taken *TakenError

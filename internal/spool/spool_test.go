@@ -1,7 +1,6 @@
 package spool
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"strconv"
@@ -60,32 +59,18 @@ func TestFullSpoolDrops(t *testing.T) {
 	require.EqualValues(t, 1, sp.Dropped())
 }
 
-// countTrims is a go-redis hook counting XTRIM commands.
-type countTrims struct{ n atomic.Int64 }
-
-func (h *countTrims) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (h *countTrims) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return next
-}
-func (h *countTrims) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		for _, c := range cmds {
-			if c.Name() == "xtrim" {
-				h.n.Add(1)
-			}
-		}
-		return next(ctx, cmds)
-	}
-}
-
 // TestTrimByAgeAtMostEveryMinute: a stream is trimmed by age at most once
 // a minute, not once per entry.
 func TestTrimByAgeAtMostEveryMinute(t *testing.T) {
 	rs := redistest.Start(t)
 	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
 	t.Cleanup(func() { _ = rdb.Close() })
-	trims := &countTrims{}
-	rdb.AddHook(trims)
+	var trims atomic.Int64
+	rdb.AddHook(redistest.Observer{Seen: func(cmd redis.Cmder) {
+		if cmd.Name() == "xtrim" {
+			trims.Add(1)
+		}
+	}})
 	var clock atomic.Int64
 	clock.Store(time.Now().UnixMilli())
 	now := func() time.Time { return time.UnixMilli(clock.Load()) }
@@ -103,9 +88,9 @@ func TestTrimByAgeAtMostEveryMinute(t *testing.T) {
 	for i := range 5 {
 		add(i)
 	}
-	require.EqualValues(t, 1, trims.n.Load(), "one trim for five entries within a minute")
+	require.EqualValues(t, 1, trims.Load(), "one trim for five entries within a minute")
 
 	clock.Add(trimEvery.Milliseconds())
 	add(5)
-	require.EqualValues(t, 2, trims.n.Load(), "a minute later, trimmed again")
+	require.EqualValues(t, 2, trims.Load(), "a minute later, trimmed again")
 }
