@@ -124,15 +124,10 @@ func DecodeInto[T any](b *Binder, body []byte, v *T) error {
 	if len(body) == 0 {
 		return InvalidField("", "required", "body")
 	}
-	isStruct := reflect.TypeFor[T]().Kind() == reflect.Struct
-	// An empty object sets nothing: only the rules are left to check. It
-	// is what an options call sends, on the hot path.
-	if !isStruct || string(body) != "{}" {
-		if err := decodeJSON(body, v, true); err != nil {
-			return err
-		}
+	if err := decodeJSON(body, v, true); err != nil {
+		return err
 	}
-	if isStruct {
+	if reflect.TypeFor[T]().Kind() == reflect.Struct {
 		return b.Validate(v)
 	}
 	return nil
