@@ -84,10 +84,7 @@ func (d *Dispatcher) defaults() {
 	d.consumer = host + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	d.inflight = map[string]bool{}
 	d.sem = make(chan struct{}, 8)
-	d.hot = d.RDB
-	if ap, err := d.RDB.AutoPipeline(); err == nil { // fails only on a closed client
-		d.hot = ap
-	}
+	d.hot = autoPipelined(d.RDB)
 }
 
 // delay is the wait after the n-th attempt.

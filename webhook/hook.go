@@ -62,11 +62,16 @@ type Store struct {
 // NewStore returns a Store sealing secrets with box. Its reads (one per
 // event the dispatcher expands) go through the client's autopipeliner.
 func NewStore(rdb redis.UniversalClient, box *verification.SecretBox, now func() time.Time) *Store {
-	var hot redis.Cmdable = rdb
-	if ap, err := rdb.AutoPipeline(); err == nil { // fails only on a closed client
-		hot = ap
+	return &Store{rdb: rdb, hot: autoPipelined(rdb), box: box, now: now}
+}
+
+// autoPipelined is rdb's autopipeliner (one per client, shared), or rdb
+// itself if it has none to give (a closed client).
+func autoPipelined(rdb redis.UniversalClient) redis.Cmdable {
+	if ap, err := rdb.AutoPipeline(); err == nil {
+		return ap
 	}
-	return &Store{rdb: rdb, hot: hot, box: box, now: now}
+	return rdb
 }
 
 func hooksKey(tid string) string { return "foyer:t:{" + tid + "}:hooks" }
