@@ -247,3 +247,24 @@ func TestWebhookQueueLostInRedis(t *testing.T) {
 	require.Eventually(t, func() bool { return len(rc.requests()) == 2 }, 10*time.Second, 20*time.Millisecond)
 	require.Equal(t, "PostSignIn", verify(t, hook.Secret, rc.requests()[1])["event"])
 }
+
+// TestNoEventsQueuedWithoutEndpoints: a tenant with no webhook endpoint
+// queues nothing; a tenant with one still gets its delivery. The stream's
+// own count of entries ever added shows what was queued: the second
+// tenant's event and its delivery, nothing of the first tenant's sign-up
+// (made first, so the spool wrote or skipped it before the second's).
+func TestNoEventsQueuedWithoutEndpoints(t *testing.T) {
+	t.Parallel()
+	f := startFoyer(t, map[string]string{"FOYER_ADMIN_KEY": "admin-key-for-the-unsubscribed-tenant-01"})
+	rc := newReceiver(t, 0)
+	createTenant(t, f, map[string]any{"slug": "quiet"})
+	loud := createTenant(t, f, map[string]any{"slug": "loud"}).ID
+	createHook(t, f, loud, rc.srv.URL+"/hooks", "PostRegister")
+
+	signUp(t, tenantBrowser(f, "quiet"), "una", "", strongPassword)
+	signUp(t, tenantBrowser(f, "loud"), "una", "", strongPassword)
+	require.Eventually(t, func() bool { return len(rc.requests()) == 1 }, 5*time.Second, 20*time.Millisecond)
+	info, err := f.Redis.XInfoStream(t.Context(), "foyer:webhooks:{q}").Result()
+	require.NoError(t, err)
+	require.EqualValues(t, 2, info.EntriesAdded, "the loud tenant's event and delivery, nothing for the quiet one")
+}

@@ -94,3 +94,37 @@ func TestTrimByAgeAtMostEveryMinute(t *testing.T) {
 	add(5)
 	require.EqualValues(t, 2, trims.Load(), "a minute later, trimmed again")
 }
+
+// TestIfExistsSkipsUnwanted: an entry guarded by a key is written only
+// while the key exists; unguarded entries of the same batch are written.
+func TestIfExistsSkipsUnwanted(t *testing.T) {
+	rs := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	sp := New(rdb, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, 100)
+	go sp.Run()
+	t.Cleanup(func() { sp.Close(time.Second) })
+
+	last := func() string {
+		m, err := rdb.XRevRangeN(t.Context(), "s", "+", "-", 1).Result()
+		if err != nil || len(m) == 0 {
+			return ""
+		}
+		return m[0].Values["n"].(string)
+	}
+	require.True(t, sp.Add(Entry{Stream: "s", Values: []string{"n", "guarded-1"}, IfExists: "subscribers"}))
+	require.True(t, sp.Add(Entry{Stream: "s", Values: []string{"n", "plain"}}))
+	require.Eventually(t, func() bool { return last() == "plain" }, 3*time.Second, 5*time.Millisecond)
+
+	require.NoError(t, rdb.HSet(t.Context(), "subscribers", "a", "1").Err())
+	require.True(t, sp.Add(Entry{Stream: "s", Values: []string{"n", "guarded-2"}, IfExists: "subscribers"}))
+	require.Eventually(t, func() bool { return last() == "guarded-2" }, 3*time.Second, 5*time.Millisecond)
+
+	msgs, err := rdb.XRange(t.Context(), "s", "-", "+").Result()
+	require.NoError(t, err)
+	var got []string
+	for _, m := range msgs {
+		got = append(got, m.Values["n"].(string))
+	}
+	require.Equal(t, []string{"plain", "guarded-2"}, got, "the entry guarded by a missing key was not written")
+}
