@@ -56,6 +56,9 @@ type Spool struct {
 // batch bounds one pipeline.
 const batch = 256
 
+// linger is how long a batch waits for more entries after its first.
+const linger = 5 * time.Millisecond
+
 // trimEvery spaces a stream's trims by age: an entry a few seconds past
 // its age is harmless, and a trim per entry was a command per event.
 const trimEvery = time.Minute
@@ -96,15 +99,7 @@ func (s *Spool) Run() {
 				return
 			}
 		}
-	fill:
-		for len(pending) < batch {
-			select {
-			case e := <-s.ch:
-				pending = append(pending, e)
-			default:
-				break fill
-			}
-		}
+		s.fill(&pending)
 		if err := s.write(pending); err != nil {
 			select {
 			case <-s.stop:
@@ -116,6 +111,28 @@ func (s *Spool) Run() {
 		}
 		backoff = 50 * time.Millisecond
 		pending = pending[:0]
+	}
+}
+
+// fill adds to pending what arrives within linger of its first entry, up
+// to a batch: the entries of concurrent requests then share one pipeline
+// (a round trip each was most of the spool's cost under load), and
+// nobody waits for it but the stream's readers.
+func (s *Spool) fill(pending *[]Entry) {
+	if len(*pending) >= batch {
+		return
+	}
+	t := time.NewTimer(linger)
+	defer t.Stop()
+	for len(*pending) < batch {
+		select {
+		case e := <-s.ch:
+			*pending = append(*pending, e)
+		case <-t.C:
+			return
+		case <-s.stop: // Close: write what is here at once
+			return
+		}
 	}
 }
 
