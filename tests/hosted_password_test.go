@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -138,7 +139,15 @@ func TestHostedExpiredInteractionRestarts(t *testing.T) {
 	b := newBrowser(t, f)
 	b.Open("/sign-in")
 	b.WaitStep("sign-in")
-	require.NoError(t, f.Redis.Del(t.Context(), waitInteraction(t, f)).Err())
+	// The page asks for passkey-autofill options as it loads; expire the
+	// interaction only once they are stored, or that request, not the
+	// submit, finds it gone and restarts the page before anything is typed.
+	key := waitInteraction(t, f)
+	require.Eventually(t, func() bool {
+		doc, err := f.Redis.HGet(t.Context(), key, "doc").Result()
+		return err == nil && strings.Contains(doc, `"ceremony":`)
+	}, 10*time.Second, 20*time.Millisecond, "the autofill options were never stored")
+	require.NoError(t, f.Redis.Del(t.Context(), key).Err())
 
 	b.Type("#identifier", "lena")
 	b.Type("#password", strongPassword)

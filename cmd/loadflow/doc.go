@@ -23,7 +23,9 @@
 //     /proc/<-pid>;
 //   - times one ES256 verification (SHA-256 of the signed data and an ECDSA
 //     P-256 check) in this process, in CPU time, the floor of a passkey
-//     sign-in, and prints the ratio of the two (the goal is at most 4x).
+//     sign-in, and prints the ratio of the two (the goal is at most 4x);
+//   - with -profile and -pprof (Foyer's metrics listener), writes a CPU
+//     profile of Foyer taken during the first load phase.
 //
 // A passkey sign-in is four requests: PUT /api/interaction {event: SignIn},
 // POST /api/interaction/verification/webauthn-authentication, PUT

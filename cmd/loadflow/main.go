@@ -52,6 +52,8 @@ type config struct {
 	memory        bool
 	alg           int
 	flows         []string
+	pprofURL      string // Foyer's metrics listener, for -profile
+	profile       string // where the first load phase's CPU profile goes
 }
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
@@ -71,6 +73,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.memory, "memory", true, "report the Redis bytes of interactions, users and credentials")
 	fs.IntVar(&c.alg, "alg", -7, "COSE algorithm of the seeded passkeys (-7 ES256, -8 EdDSA, -257 RS256)")
 	names := fs.String("flows", "passkey,password", "the sign-in flows to run, in order")
+	fs.StringVar(&c.pprofURL, "pprof", "", "Foyer's metrics listener (http://127.0.0.1:PORT), which serves /debug/pprof: needed by -profile")
+	fs.StringVar(&c.profile, "profile", "", "write a CPU profile of Foyer during the first load phase to this file")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -97,6 +101,10 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-seq %d: want 1..%d", c.seq, maxSeq)
 	case c.verifies < 100 || c.verifies > maxVerifies:
 		return c, fmt.Errorf("-verifies %d: want 100..%d", c.verifies, maxVerifies)
+	case (c.profile == "") != (c.pprofURL == ""):
+		return c, errors.New("-profile and -pprof go together")
+	case c.pprofURL != "" && !strings.HasPrefix(c.pprofURL, "http://127.0.0.1:"):
+		return c, fmt.Errorf("-pprof %q: want http://127.0.0.1:PORT", c.pprofURL)
 	}
 	return c, nil
 }

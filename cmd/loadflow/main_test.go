@@ -19,6 +19,8 @@ func TestConfigBounds(t *testing.T) {
 		{"-max", "0"},
 		{"-seq", "1001"},
 		{"-flows", "passkey,sso"},
+		{"-profile", "cpu.pprof"},
+		{"-profile", "cpu.pprof", "-pprof", "http://10.0.0.1:9090"},
 	} {
 		_, err := parseConfig(append(base, extra...), io.Discard)
 		require.Error(t, err, "%v", extra)

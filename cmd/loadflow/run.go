@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -34,6 +35,7 @@ type runner struct {
 	// overhead is what taking two Redis snapshots adds to the counters
 	// (the INFO command and its read), subtracted from every delta.
 	overhead redisStats
+	profiled bool // -profile has been taken
 }
 
 // flow is one kind of sign-in: sign-in i of worker w (of n), by a visitor
@@ -215,6 +217,17 @@ func (r *runner) phase(ctx context.Context, f flow, conc, limit int, d time.Dura
 	var started atomic.Int64
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	if conc > 1 && r.cfg.profile != "" && !r.profiled {
+		r.profiled = true
+		// Waited for at the end, outside the phase's timing.
+		var pw sync.WaitGroup
+		defer pw.Wait()
+		pw.Go(func() {
+			if err := r.takeProfile(ctx, d); err != nil {
+				fmt.Fprintln(r.out, "profile:", err)
+			}
+		})
+	}
 	t0 := time.Now()
 	stop := t0.Add(d)
 	for w := range conc {
@@ -263,4 +276,33 @@ func (r *runner) phase(ctx context.Context, f flow, conc, limit int, d time.Dura
 	res.client = cpu1 - cpu0
 	res.redis = rs1.minus(rs0).minus(r.overhead)
 	return res, nil
+}
+
+// takeProfile writes a CPU profile of Foyer, from its metrics listener,
+// taken over the whole seconds of a load phase of length d.
+func (r *runner) takeProfile(ctx context.Context, d time.Duration) error {
+	secs := max(1, int(d/time.Second))
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second+10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", r.cfg.pprofURL, secs), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: status %d", req.URL, resp.StatusCode)
+	}
+	f, err := os.Create(r.cfg.profile)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
