@@ -21,6 +21,7 @@ func TestConfigBounds(t *testing.T) {
 		{"-flows", "passkey,sso"},
 		{"-profile", "cpu.pprof"},
 		{"-profile", "cpu.pprof", "-pprof", "http://10.0.0.1:9090"},
+		{"-profile", "cpu.pprof", "-pprof", "http://127.0.0.1:80@10.0.0.1:9090"},
 	} {
 		_, err := parseConfig(append(base, extra...), io.Discard)
 		require.Error(t, err, "%v", extra)

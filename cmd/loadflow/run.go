@@ -35,7 +35,6 @@ type runner struct {
 	// overhead is what taking two Redis snapshots adds to the counters
 	// (the INFO command and its read), subtracted from every delta.
 	overhead redisStats
-	profiled bool // -profile has been taken
 }
 
 // flow is one kind of sign-in: sign-in i of worker w (of n), by a visitor
@@ -77,12 +76,13 @@ func (r *runner) all(ctx context.Context) error {
 		f := all[name]
 		// The sequential pass first: it also warms the server's caches
 		// and Redis's script cache for the load.
-		seq, err := r.phase(ctx, f, 1, r.cfg.seq, maxPhase)
+		seq, err := r.phase(ctx, f, 1, r.cfg.seq, maxPhase, false)
 		if err != nil {
 			return err
 		}
 		seq.seq = true
-		load, err := r.phase(ctx, f, r.cfg.conc, r.cfg.maxSignIns, r.cfg.duration)
+		profile := r.cfg.profile != "" && len(results) == 0 // the first load phase
+		load, err := r.phase(ctx, f, r.cfg.conc, r.cfg.maxSignIns, r.cfg.duration, profile)
 		if err != nil {
 			return err
 		}
@@ -199,8 +199,9 @@ func (res result) failed() int {
 
 // phase runs f with conc workers until limit sign-ins have started or d
 // has passed; sign-ins under way then finish. Counters are read before
-// and after.
-func (r *runner) phase(ctx context.Context, f flow, conc, limit int, d time.Duration) (result, error) {
+// and after. With profile, Foyer's CPU profile of the phase is written to
+// -profile.
+func (r *runner) phase(ctx context.Context, f flow, conc, limit int, d time.Duration, profile bool) (result, error) {
 	res := result{flow: f.name, conc: conc, failures: map[string]int{}}
 	rs0, err := redisSnapshot(ctx, r.rdb)
 	if err != nil {
@@ -217,8 +218,7 @@ func (r *runner) phase(ctx context.Context, f flow, conc, limit int, d time.Dura
 	var started atomic.Int64
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	if conc > 1 && r.cfg.profile != "" && !r.profiled {
-		r.profiled = true
+	if profile {
 		// Waited for at the end, outside the phase's timing.
 		var pw sync.WaitGroup
 		defer pw.Wait()
@@ -288,7 +288,7 @@ func (r *runner) takeProfile(ctx context.Context, d time.Duration) error {
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := r.cfg.pprof.Do(req)
 	if err != nil {
 		return err
 	}
