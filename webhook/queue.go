@@ -54,8 +54,8 @@ func (q *Queue) Record(_ context.Context, a interaction.Activity) {
 		return
 	}
 	// A tenant with no endpoint (most) queues nothing: the spool checks
-	// that its endpoint hash exists when it writes the batch, which is no
-	// earlier than the dispatcher would have read the endpoints.
+	// that its endpoint hash exists when it writes the batch, after the
+	// event, so every endpoint that existed when it happened still gets it.
 	q.Spool.Add(spool.Entry{Stream: QueueKey, MaxLen: queueCap, IfExists: hooksKey(a.TenantID), Values: []string{
 		"kind", "event", "id", uuid.NewString(), "event", ev, "tenant", a.TenantID, "user", a.UserID,
 		"ip", a.IP, "ua", a.UserAgent, "method", a.Method, "at", strconv.FormatInt(a.At.UnixMilli(), 10),

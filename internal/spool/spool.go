@@ -30,9 +30,10 @@ type Entry struct {
 	// MinAge, when > 0, also trims entries older than it (approximately).
 	MinAge time.Duration
 	// IfExists, when set, writes the entry only if this key exists when
-	// its batch is written: an event nobody subscribes to (a tenant with no
-	// webhook) costs one EXISTS, read in the batch's first round trip,
-	// instead of an entry some consumer must read, acknowledge and delete.
+	// its batch is written (after the entry was added): an event nobody
+	// subscribes to (a tenant with no webhook) costs one EXISTS, read in
+	// the batch's first round trip, instead of an entry some consumer must
+	// read, acknowledge and delete.
 	IfExists string
 }
 
@@ -46,6 +47,8 @@ type Spool struct {
 	// trimmed is when each stream was last trimmed by age; only Run's
 	// goroutine touches it.
 	trimmed map[string]time.Time
+	// linger is how long a batch waits for more entries after its first.
+	linger time.Duration
 
 	dropped atomic.Int64
 	done    chan struct{}
@@ -56,8 +59,9 @@ type Spool struct {
 // batch bounds one pipeline.
 const batch = 256
 
-// linger is how long a batch waits for more entries after its first.
-const linger = 5 * time.Millisecond
+// defaultLinger lets the entries of concurrent requests share a pipeline
+// at no cost to any request.
+const defaultLinger = 5 * time.Millisecond
 
 // trimEvery spaces a stream's trims by age: an entry a few seconds past
 // its age is harmless, and a trim per entry was a command per event.
@@ -65,7 +69,7 @@ const trimEvery = time.Minute
 
 // New returns a Spool holding at most size queued entries; Run writes them.
 func New(rdb redis.UniversalClient, log *slog.Logger, now func() time.Time, size int) *Spool {
-	return &Spool{rdb: rdb, log: log, now: now, ch: make(chan Entry, size), trimmed: map[string]time.Time{}, done: make(chan struct{}), stop: make(chan struct{})}
+	return &Spool{rdb: rdb, log: log, now: now, ch: make(chan Entry, size), trimmed: map[string]time.Time{}, linger: defaultLinger, done: make(chan struct{}), stop: make(chan struct{})}
 }
 
 // Add queues e and never blocks. A full queue (Redis away for long) drops
@@ -122,7 +126,7 @@ func (s *Spool) fill(pending *[]Entry) {
 	if len(*pending) >= batch {
 		return
 	}
-	t := time.NewTimer(linger)
+	t := time.NewTimer(s.linger)
 	defer t.Stop()
 	for len(*pending) < batch {
 		select {
@@ -139,7 +143,7 @@ func (s *Spool) fill(pending *[]Entry) {
 func (s *Spool) write(es []Entry) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	wanted, err := s.guarded(ctx, es)
+	exists, err := s.guards(ctx, es)
 	if err != nil {
 		return err
 	}
@@ -147,7 +151,7 @@ func (s *Spool) write(es []Entry) error {
 	var trims []string
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, e := range es {
-			if e.IfExists != "" && !wanted[e.IfExists] {
+			if e.IfExists != "" && exists[e.IfExists].Val() == 0 {
 				continue
 			}
 			vals := make([]any, len(e.Values))
@@ -178,32 +182,20 @@ func (s *Spool) write(es []Entry) error {
 	return err
 }
 
-// guarded answers which of the batch's IfExists keys exist, in one
-// pipeline; nil when no entry has one.
-func (s *Spool) guarded(ctx context.Context, es []Entry) (map[string]bool, error) {
-	var keys []string
-	for _, e := range es {
-		if e.IfExists != "" && !slices.Contains(keys, e.IfExists) {
-			keys = append(keys, e.IfExists)
-		}
-	}
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	cmds := make([]*redis.IntCmd, len(keys))
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, k := range keys {
-			cmds[i] = p.Exists(ctx, k) // one key each: keys of other cluster slots
+// guards asks, in one pipeline, whether each IfExists key of the batch
+// exists (an EXISTS per key: keys of other cluster slots). Without such
+// keys it sends nothing.
+func (s *Spool) guards(ctx context.Context, es []Entry) (map[string]*redis.IntCmd, error) {
+	exists := map[string]*redis.IntCmd{}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, e := range es {
+			if _, seen := exists[e.IfExists]; e.IfExists != "" && !seen {
+				exists[e.IfExists] = p.Exists(ctx, e.IfExists)
+			}
 		}
 		return nil
-	}); err != nil {
-		return nil, err
-	}
-	wanted := make(map[string]bool, len(keys))
-	for i, k := range keys {
-		wanted[k] = cmds[i].Val() == 1
-	}
-	return wanted, nil
+	})
+	return exists, err
 }
 
 func minID(t time.Time) string {

@@ -1,8 +1,10 @@
 package spool
 
 import (
+	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -127,4 +129,55 @@ func TestIfExistsSkipsUnwanted(t *testing.T) {
 		got = append(got, m.Values["n"].(string))
 	}
 	require.Equal(t, []string{"plain", "guarded-2"}, got, "the entry guarded by a missing key was not written")
+}
+
+// TestEntriesWithinLingerShareAPipeline: entries added while the first
+// one lingers are written in one pipeline, not one each.
+func TestEntriesWithinLingerShareAPipeline(t *testing.T) {
+	rs := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	var pipelines atomic.Int64
+	rdb.AddHook(pipelineCounter{&pipelines})
+	sp := New(rdb, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, 100)
+	sp.linger = time.Second // far longer than the gaps below, however slow the machine
+	go sp.Run()
+	t.Cleanup(func() { sp.Close(time.Second) })
+
+	for i := range 3 {
+		require.True(t, sp.Add(Entry{Stream: "s", Values: []string{"n", strconv.Itoa(i)}}))
+		time.Sleep(20 * time.Millisecond) // Run has long taken the entry
+	}
+	require.Eventually(t, func() bool { return rdb.XLen(t.Context(), "s").Val() == 3 }, 5*time.Second, 10*time.Millisecond)
+	require.EqualValues(t, 1, pipelines.Load(), "three entries, one pipeline")
+}
+
+// TestCloseWritesWhatLingers: Close does not wait out the linger, and
+// writes the entries that were waiting in it.
+func TestCloseWritesWhatLingers(t *testing.T) {
+	rs := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	sp := New(rdb, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, 100)
+	sp.linger = time.Hour
+	go sp.Run()
+	require.True(t, sp.Add(Entry{Stream: "s", Values: []string{"n", "0"}}))
+	require.Eventually(t, func() bool { return len(sp.ch) == 0 }, time.Second, time.Millisecond, "Run took the entry")
+	require.Zero(t, sp.Close(5*time.Second))
+	require.EqualValues(t, 1, rdb.XLen(t.Context(), "s").Val(), "written on Close")
+}
+
+// pipelineCounter counts the pipelines a client sends with an XADD in
+// them (the client's own connection set-up is a pipeline too).
+type pipelineCounter struct{ n *atomic.Int64 }
+
+func (h pipelineCounter) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (h pipelineCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h pipelineCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return c.Name() == "xadd" }) {
+			h.n.Add(1)
+		}
+		return next(ctx, cmds)
+	}
 }
