@@ -100,12 +100,7 @@ func TestTrimByAgeAtMostEveryMinute(t *testing.T) {
 // TestIfExistsSkipsUnwanted: an entry guarded by a key is written only
 // while the key exists; unguarded entries of the same batch are written.
 func TestIfExistsSkipsUnwanted(t *testing.T) {
-	rs := redistest.Start(t)
-	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
-	t.Cleanup(func() { _ = rdb.Close() })
-	sp := New(rdb, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, 100)
-	go sp.Run()
-	t.Cleanup(func() { sp.Close(time.Second) })
+	sp, rdb := startSpool(t, defaultLinger)
 
 	last := func() string {
 		m, err := rdb.XRevRangeN(t.Context(), "s", "+", "-", 1).Result()
@@ -134,15 +129,9 @@ func TestIfExistsSkipsUnwanted(t *testing.T) {
 // TestEntriesWithinLingerShareAPipeline: entries added while the first
 // one lingers are written in one pipeline, not one each.
 func TestEntriesWithinLingerShareAPipeline(t *testing.T) {
-	rs := redistest.Start(t)
-	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
-	t.Cleanup(func() { _ = rdb.Close() })
 	var pipelines atomic.Int64
-	rdb.AddHook(pipelineCounter{&pipelines})
-	sp := New(rdb, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, 100)
-	sp.linger = time.Second // far longer than the gaps below, however slow the machine
-	go sp.Run()
-	t.Cleanup(func() { sp.Close(time.Second) })
+	// A linger far longer than the gaps below, however slow the machine.
+	sp, rdb := startSpool(t, time.Second, pipelineCounter{&pipelines})
 
 	for i := range 3 {
 		require.True(t, sp.Add(Entry{Stream: "s", Values: []string{"n", strconv.Itoa(i)}}))
@@ -155,12 +144,7 @@ func TestEntriesWithinLingerShareAPipeline(t *testing.T) {
 // TestCloseWritesWhatLingers: Close does not wait out the linger, and
 // writes the entries that were waiting in it.
 func TestCloseWritesWhatLingers(t *testing.T) {
-	rs := redistest.Start(t)
-	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
-	t.Cleanup(func() { _ = rdb.Close() })
-	sp := New(rdb, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, 100)
-	sp.linger = time.Hour
-	go sp.Run()
+	sp, rdb := startSpool(t, time.Hour)
 	require.True(t, sp.Add(Entry{Stream: "s", Values: []string{"n", "0"}}))
 	require.Eventually(t, func() bool { return len(sp.ch) == 0 }, time.Second, time.Millisecond, "Run took the entry")
 	require.Zero(t, sp.Close(5*time.Second))
@@ -180,4 +164,21 @@ func (h pipelineCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) red
 		}
 		return next(ctx, cmds)
 	}
+}
+
+// startSpool runs a Spool with the given linger on a fresh redis-server,
+// through a client with hooks; it is closed when the test ends.
+func startSpool(t *testing.T, linger time.Duration, hooks ...redis.Hook) (*Spool, *redis.Client) {
+	t.Helper()
+	rs := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	for _, h := range hooks {
+		rdb.AddHook(h)
+	}
+	sp := New(rdb, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now, 100)
+	sp.linger = linger
+	go sp.Run()
+	t.Cleanup(func() { sp.Close(time.Second) })
+	return sp, rdb
 }
