@@ -51,12 +51,16 @@ func (s *Store) Create(ctx context.Context, t Tenant) (*Tenant, error) {
 	t.ID = uuid.NewString()
 	t.CreatedAt = s.now().UTC()
 	t.UpdatedAt = t.CreatedAt
-	claimed := []string{}
-	release := func() {
-		if len(claimed) > 0 {
-			_ = s.delEach(context.WithoutCancel(ctx), claimed)
-		}
+	// The document is written before its slug and hosts are claimed, so
+	// that a lookup which finds a claim always finds the tenant too (a
+	// replica making the demo tenant at the same time as another found the
+	// slug taken and then no tenant behind it). Until claimed, nothing
+	// points at it; a failed claim deletes it again.
+	if err := s.put(ctx, &t); err != nil {
+		return nil, err
 	}
+	claimed := []string{docKey(t.ID)}
+	release := func() { _ = s.delEach(context.WithoutCancel(ctx), claimed) }
 	for _, k := range append([]string{slugKey(t.Slug)}, hostKeys(t.Hosts)...) {
 		ok, err := s.rdb.SetNX(ctx, k, t.ID, 0).Result()
 		if err != nil {
@@ -68,10 +72,6 @@ func (s *Store) Create(ctx context.Context, t Tenant) (*Tenant, error) {
 			return nil, ErrTaken
 		}
 		claimed = append(claimed, k)
-	}
-	if err := s.put(ctx, &t); err != nil {
-		release()
-		return nil, err
 	}
 	return &t, wrap("list", s.rdb.SAdd(ctx, s.listKey(), t.ID).Err())
 }
