@@ -29,9 +29,9 @@ func (e *TakenError) Error() string { return "account: " + e.Kind + " already in
 type Store struct {
 	rdb redis.UniversalClient
 	// hot sends the commands of a sign-in (finding and reading a user,
-	// writing one back): through go-redis's autopipeliner when the Store
-	// is made with NewPipelinedStore, so that concurrent requests share
-	// socket writes and reads instead of a round trip each.
+	// writing one back): through a batching client when the Store is made
+	// with NewPipelinedStore, so that concurrent requests share socket
+	// writes and reads instead of a round trip each.
 	hot redis.Cmdable
 	now func() time.Time
 }
@@ -41,14 +41,10 @@ func NewStore(rdb redis.UniversalClient, now func() time.Time) *Store {
 	return &Store{rdb: rdb, hot: rdb, now: now}
 }
 
-// NewPipelinedStore returns a Store whose sign-in commands go through the
-// client's autopipeliner.
-func NewPipelinedStore(rdb redis.UniversalClient, now func() time.Time) (*Store, error) {
-	ap, err := rdb.AutoPipeline()
-	if err != nil {
-		return nil, err
-	}
-	return &Store{rdb: rdb, hot: ap, now: now}, nil
+// NewPipelinedStore returns a Store whose sign-in commands go through hot,
+// a batching face of rdb.
+func NewPipelinedStore(rdb redis.UniversalClient, hot redis.Cmdable, now func() time.Time) *Store {
+	return &Store{rdb: rdb, hot: hot, now: now}
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

@@ -22,7 +22,7 @@ import (
 type Provider struct {
 	cfg          Config
 	rdb          redis.UniversalClient
-	hot          redis.Cmdable // go-redis's autopipeliner, for single commands and scripts
+	hot          redis.Cmdable // Deps.Hot
 	apps         *Applications
 	keys         *Keys
 	logins       *session.Logins
@@ -36,7 +36,10 @@ type Provider struct {
 
 // Deps are the provider's dependencies.
 type Deps struct {
-	Redis        redis.UniversalClient
+	Redis redis.UniversalClient
+	// Hot is a batching face of Redis (package internal/batch), for the
+	// single commands and scripts of the token endpoints.
+	Hot          redis.Cmdable
 	Applications *Applications
 	Keys         *Keys
 	Logins       *session.Logins
@@ -62,11 +65,7 @@ var endpoints = op.Endpoints{
 
 // New builds the provider.
 func New(cfg Config, d Deps) (*Provider, error) {
-	hot, err := d.Redis.AutoPipeline()
-	if err != nil {
-		return nil, fmt.Errorf("oidc: redis autopipeline: %w", err)
-	}
-	p := &Provider{cfg: cfg, rdb: d.Redis, hot: hot, apps: d.Applications, keys: d.Keys, logins: d.Logins,
+	p := &Provider{cfg: cfg, rdb: d.Redis, hot: d.Hot, apps: d.Applications, keys: d.Keys, logins: d.Logins,
 		accounts: d.Accounts, interactions: d.Interactions, now: d.Now}
 	// The library encrypts its own opaque codes and tokens with this key;
 	// Foyer mints its own (random codes, JWTs), so it is only ever a

@@ -44,7 +44,7 @@ seq "$N" | xargs -P 8 -I{} bash -c 'seed {}' >"$out/cookies.txt"
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 sysc() { awk '/^sysc[rw]:/ {s += $2} END {print s}' "/proc/$1/io"; }
 taskset -c 0 wrk -t"$THREADS" -c"$CONNS" -d2s -s scripts/load-options.lua "$origin" -- "$out/cookies.txt" "$origin" >/dev/null
-# Redis round trips the server made (each pipeline the autopipeliner sends
+# Redis round trips the server made (each pipeline the batching client sends
 # counts once), from its own metrics.
 batches() { curl -sf "http://127.0.0.1:$mport/metrics" | awk '/^foyer_redis_command_duration_seconds_count/ {s += $2} END {print s + 0}'; }
 t0=$(ticks $fpid) y0=$(sysc $fpid) b0=$(batches)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/foyer-auth/foyer/internal/batch"
 	"github.com/foyer-auth/foyer/internal/redistest"
 	"github.com/foyer-auth/foyer/session"
 	"github.com/redis/go-redis/v9"
@@ -25,7 +26,7 @@ import (
 
 func TestConformanceRedisServer(t *testing.T) {
 	for _, pipelined := range []bool{false, true} {
-		t.Run(map[bool]string{false: "direct", true: "autopipelined"}[pipelined], func(t *testing.T) {
+		t.Run(map[bool]string{false: "direct", true: "batched"}[pipelined], func(t *testing.T) {
 			runConformance(t, func(t *testing.T) redis.UniversalClient {
 				t.Helper()
 				srv := redistest.Start(t)
@@ -70,9 +71,9 @@ func runConformance(t *testing.T, newClient func(t *testing.T) redis.UniversalCl
 		if !pipelined {
 			return session.NewStore(rdb), rdb
 		}
-		s, err := session.NewPipelinedStore(rdb)
-		require.NoError(t, err)
-		return s, rdb
+		b := batch.New(rdb)
+		t.Cleanup(b.Close)
+		return session.NewPipelinedStore(rdb, b.Client()), rdb
 	}
 	create := func(t *testing.T, s *session.Store, data string) session.Doc {
 		t.Helper()

@@ -42,9 +42,10 @@ type Doc struct {
 type Store struct {
 	rdb redis.UniversalClient
 	// hot sends the commands of the interaction API (create, read,
-	// compare-and-swap, take, delete). With go-redis's autopipeliner, commands
-	// of concurrent requests share one write and one read on the socket,
-	// which is most of the cost of a round trip on loopback.
+	// compare-and-swap, take, delete). Through a batching client (package
+	// internal/batch), commands of concurrent requests share one write and
+	// one read on the socket, which is most of the cost of a round trip on
+	// loopback.
 	hot redis.Cmdable
 }
 
@@ -54,13 +55,9 @@ func NewStore(rdb redis.UniversalClient) *Store {
 }
 
 // NewPipelinedStore returns a Store that sends its hot-path commands
-// through go-redis's autopipeliner (see Store.hot).
-func NewPipelinedStore(rdb redis.UniversalClient) (*Store, error) {
-	ap, err := rdb.AutoPipeline()
-	if err != nil {
-		return nil, err
-	}
-	return &Store{rdb: rdb, hot: ap}, nil
+// through hot, a batching face of rdb (see Store.hot).
+func NewPipelinedStore(rdb redis.UniversalClient, hot redis.Cmdable) *Store {
+	return &Store{rdb: rdb, hot: hot}
 }
 
 // NewID returns a fresh 256-bit random id, base64url-encoded.

@@ -60,18 +60,14 @@ func (b Bucket) key(tenantID string) string {
 // length Window ever holds more than N events.
 type Limiter struct {
 	rdb redis.UniversalClient
-	hot redis.Cmdable // checks and records: rdb's autopipeliner when it has one
+	hot redis.Cmdable // checks and records: a batching face of rdb
 	now func() time.Time
 }
 
-// NewLimiter returns a Limiter. Its checks go through the client's
-// autopipeliner, so that concurrent requests share socket writes and reads
-// instead of a round trip each.
-func NewLimiter(rdb redis.UniversalClient, now func() time.Time) *Limiter {
-	var hot redis.Cmdable = rdb
-	if ap, err := rdb.AutoPipeline(); err == nil { // fails only on a closed client
-		hot = ap
-	}
+// NewLimiter returns a Limiter. Its checks go through hot, a batching face
+// of rdb (or rdb itself), so that concurrent requests share socket writes
+// and reads instead of a round trip each.
+func NewLimiter(rdb redis.UniversalClient, hot redis.Cmdable, now func() time.Time) *Limiter {
 	return &Limiter{rdb: rdb, hot: hot, now: now}
 }
 

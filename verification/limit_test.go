@@ -33,7 +33,7 @@ func TestLimiterQuietBuckets(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
 	t.Cleanup(func() { _ = rdb.Close() })
 	ctx := t.Context()
-	l := verification.NewLimiter(rdb, time.Now)
+	l := verification.NewLimiter(rdb, rdb, time.Now)
 	visible := verification.Bucket{Scope: "v", Value: "a", Limit: verification.Limit{N: 4, Window: time.Minute}}
 	quiet := verification.Bucket{Scope: "q", Value: "a", Limit: verification.Limit{N: 2, Window: time.Minute}, Quiet: true}
 	count := func(scope string) int64 {

@@ -29,7 +29,10 @@ const (
 // Dispatcher delivers queued events. Any number of Foyer processes may run
 // one; each delivery is made by one of them at a time.
 type Dispatcher struct {
-	RDB    redis.UniversalClient
+	RDB redis.UniversalClient
+	// Hot, a batching face of RDB, sends the per-event commands; nil
+	// means RDB.
+	Hot    redis.Cmdable
 	Hooks  *Store
 	Client *http.Client // its transport applies the egress policy
 	Log    *slog.Logger
@@ -44,7 +47,6 @@ type Dispatcher struct {
 	// Observe, if set, is told of each attempt's result (success, failure, gave_up).
 	Observe func(event, result string)
 
-	hot      redis.Cmdable // RDB's autopipeliner, for the per-event commands
 	consumer string
 	mu       sync.Mutex
 	inflight map[string]bool
@@ -84,7 +86,9 @@ func (d *Dispatcher) defaults() {
 	d.consumer = host + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	d.inflight = map[string]bool{}
 	d.sem = make(chan struct{}, 8)
-	d.hot = autoPipelined(d.RDB)
+	if d.Hot == nil {
+		d.Hot = d.RDB
+	}
 }
 
 // delay is the wait after the n-th attempt.
@@ -260,14 +264,14 @@ func (d *Dispatcher) handle(ctx context.Context, m redis.XMessage, attempt int64
 }
 
 // finishScript acknowledges and deletes an entry: one command, which the
-// autopipeliner sends together with other deliveries' and requests'.
+// batching client sends together with other deliveries' and requests'.
 var finishScript = redis.NewScript(`
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 return redis.call('XDEL', KEYS[1], ARGV[2])`)
 
 // finish acknowledges and deletes a handled entry.
 func (d *Dispatcher) finish(ctx context.Context, id string) {
-	_ = finishScript.Run(ctx, d.hot, []string{QueueKey}, Group, id).Err()
+	_ = finishScript.Run(ctx, d.Hot, []string{QueueKey}, Group, id).Err()
 }
 
 // expand queues one delivery per subscribed endpoint, then acknowledges

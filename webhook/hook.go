@@ -54,24 +54,15 @@ type stored struct {
 // Store keeps endpoints in a hash per tenant, foyer:t:{<tenant>}:hooks.
 type Store struct {
 	rdb redis.UniversalClient
-	hot redis.Cmdable // reads: rdb's autopipeliner, shared with other commands
+	hot redis.Cmdable // reads: a batching face of rdb, shared with other commands
 	box *verification.SecretBox
 	now func() time.Time
 }
 
 // NewStore returns a Store sealing secrets with box. Its reads (one per
-// event the dispatcher expands) go through the client's autopipeliner.
-func NewStore(rdb redis.UniversalClient, box *verification.SecretBox, now func() time.Time) *Store {
-	return &Store{rdb: rdb, hot: autoPipelined(rdb), box: box, now: now}
-}
-
-// autoPipelined is rdb's autopipeliner (one per client, shared), or rdb
-// itself if it has none to give (a closed client).
-func autoPipelined(rdb redis.UniversalClient) redis.Cmdable {
-	if ap, err := rdb.AutoPipeline(); err == nil {
-		return ap
-	}
-	return rdb
+// event the dispatcher expands) go through hot, a batching face of rdb.
+func NewStore(rdb redis.UniversalClient, hot redis.Cmdable, box *verification.SecretBox, now func() time.Time) *Store {
+	return &Store{rdb: rdb, hot: hot, box: box, now: now}
 }
 
 func hooksKey(tid string) string { return "foyer:t:{" + tid + "}:hooks" }

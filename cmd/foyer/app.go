@@ -38,6 +38,10 @@ type deps struct {
 	// ephemeral holds interactions and rate-limit counters, which may be
 	// evicted (FOYER_EPHEMERAL_REDIS_URL); nil means rdb.
 	ephemeral redis.UniversalClient
+	// hot and ephemeralHot are the batching faces (package internal/batch)
+	// of rdb and ephemeral, which the hot paths' stores send through; nil
+	// ephemeralHot means hot.
+	hot, ephemeralHot redis.Cmdable
 	// hasher is shared by every tenant: its concurrency limit is per process.
 	hasher *verification.Hasher
 	key    []byte // FOYER_SECRET_KEY
@@ -114,20 +118,15 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	tenants := tenant.NewStore(d.rdb, d.now)
 	resolver := tenant.NewResolver(tenants, cfg.TenantCache, cfg.Dev, d.now)
 	if d.ephemeral == nil {
-		d.ephemeral = d.rdb
+		d.ephemeral, d.ephemeralHot = d.rdb, d.hot
 	}
 	// Interactions live in the Redis that may evict; login sessions do not,
 	// since a password reset ends every session it finds in the user's
 	// session index, which must not vanish before the sessions do.
-	ixStore, err := session.NewPipelinedStore(d.ephemeral)
-	if err != nil {
-		return nil, fmt.Errorf("redis autopipeline: %w", err)
-	}
+	ixStore := session.NewPipelinedStore(d.ephemeral, d.ephemeralHot)
 	loginStore := ixStore
 	if d.ephemeral != d.rdb {
-		if loginStore, err = session.NewPipelinedStore(d.rdb); err != nil {
-			return nil, fmt.Errorf("redis autopipeline: %w", err)
-		}
+		loginStore = session.NewPipelinedStore(d.rdb, d.hot)
 	}
 	box, err := verification.NewSecretBox(d.key)
 	if err != nil {
@@ -162,10 +161,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 		resolver.Middleware(),
 		httpx.CSRF(func(c *fiber.Ctx, origin string) bool { return tenant.From(c).AllowsOrigin(origin) }),
 	}
-	accounts, err := account.NewPipelinedStore(d.rdb, d.now)
-	if err != nil {
-		return nil, fmt.Errorf("redis autopipeline: %w", err)
-	}
+	accounts := account.NewPipelinedStore(d.rdb, d.hot, d.now)
 	webAuthn := verification.NewWebAuthn()
 	// The one enrollment core: the interaction, the account API and the
 	// ZITADEL- and Mailcheap-style surfaces all enrol credentials through it.
@@ -186,7 +182,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 			Senders:    snd,
 			CodeKey:    d.key,
 			SendLimits: interaction.DefaultSendLimits,
-			Limiter:    verification.NewLimiter(d.ephemeral, d.now),
+			Limiter:    verification.NewLimiter(d.ephemeral, d.ephemeralHot, d.now),
 			Limits:     limits,
 			Now:        d.now,
 			Recorder:   d.recorder,
@@ -199,7 +195,7 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	// The OpenID Provider: no CSRF middleware, its endpoints take forms
 	// and answer other origins by their own rules (CORS per application).
 	provider, err := oidc.New(oidc.Config{AuthRequestTTL: cfg.IxTTL}, oidc.Deps{
-		Redis: d.rdb, Applications: apps, Keys: keys, Logins: ix.Service.Logins, Accounts: ix.Service.Accounts,
+		Redis: d.rdb, Hot: d.hot, Applications: apps, Keys: keys, Logins: ix.Service.Logins, Accounts: ix.Service.Accounts,
 		Interactions: ix.Service, SecretKey: d.key, Now: d.now,
 	})
 	if err != nil {

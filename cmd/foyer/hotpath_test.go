@@ -53,6 +53,9 @@ func (p *inProcess) do(tb testing.TB, raw []byte) (int, []byte) {
 	p.br.Reset(bytes.NewReader(raw))
 	p.ctx.Request.Reset()
 	p.ctx.Response.Reset()
+	// As fasthttp's server does between requests: Fiber keeps the user
+	// context there, and a request must not inherit the last one's.
+	p.ctx.ResetUserValues()
 	if err := p.ctx.Request.Read(p.br); err != nil {
 		tb.Fatal(err)
 	}

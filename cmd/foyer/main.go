@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/foyer-auth/foyer/internal/batch"
 	"github.com/foyer-auth/foyer/internal/logbuf"
 	"github.com/foyer-auth/foyer/tenant"
 	"github.com/foyer-auth/foyer/verification"
@@ -64,14 +65,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return err
 	}
 	defer closeRedis()
-	ephemeral := rdb
+	// The hot paths' commands go through one Batcher per Redis, stopped
+	// (deferred) after the server and before the client.
+	hot := batch.New(rdb)
+	defer hot.Close()
+	ephemeral, ephemeralHot := rdb, hot
 	if cfg.EphemeralRedisURL != "" {
 		eph, closeEph, err := openRedis(ctx, cfg.EphemeralRedisURL)
 		if err != nil {
 			return err
 		}
 		defer closeEph()
-		ephemeral = eph
+		ephemeral, ephemeralHot = eph, batch.New(eph)
+		defer ephemeralHot.Close()
 	}
 	if cfg.RedisURL == "" {
 		log.Warn("no FOYER_REDIS_URL: using the embedded in-memory store; data lives in memory only and is lost when Foyer stops (dev mode)")
@@ -87,12 +93,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err != nil {
 		return err
 	}
-	ops, stopOps, err := startOps(cfg, rdb, log, key, now)
+	ops, stopOps, err := startOps(cfg, rdb, hot.Client(), log, key, now)
 	if err != nil {
 		return err
 	}
 	defer stopOps(cfg.ShutdownTimeout)
-	app, err := newApp(cfg, deps{rdb: rdb, ephemeral: ephemeral, log: log, logOut: lw, logJSON: cfg.logJSON(), now: now, key: key,
+	app, err := newApp(cfg, deps{rdb: rdb, ephemeral: ephemeral, hot: hot.Client(), ephemeralHot: ephemeralHot.Client(), log: log, logOut: lw, logJSON: cfg.logJSON(), now: now, key: key,
 		hasher: verification.NewHasher(verification.OWASPParams, runtime.GOMAXPROCS(0)), opsDeps: ops})
 	if err != nil {
 		return err
@@ -134,6 +140,13 @@ func ensureDemoTenant(ctx context.Context, store *tenant.Store) error {
 	s.DisplayName = "Foyer demo"
 	s.RPID = "localhost"
 	_, err = store.Create(ctx, tenant.Tenant{Slug: "demo", Hosts: []string{"localhost", "127.0.0.1"}, Settings: s})
+	if errors.Is(err, tenant.ErrTaken) {
+		// Another replica started on the same Redis made it first, or
+		// another tenant holds one of its hosts (then the error stands).
+		if _, e := store.BySlug(ctx, "demo"); e == nil {
+			return nil
+		}
+	}
 	return err
 }
 

@@ -74,7 +74,7 @@ func (rs recorders) Record(ctx context.Context, a interaction.Activity) {
 // startOps builds the operations parts and starts their background work:
 // the spool writer, the webhook dispatcher and the metrics listener. stop
 // ends them within the timeout, flushing what the spool holds.
-func startOps(cfg config, rdb redis.UniversalClient, log *slog.Logger, key []byte, now func() time.Time) (opsDeps, func(time.Duration), error) {
+func startOps(cfg config, rdb redis.UniversalClient, hot redis.Cmdable, log *slog.Logger, key []byte, now func() time.Time) (opsDeps, func(time.Duration), error) {
 	allow, err := egress.ParseAllow(cfg.EgressAllow) // validated
 	if err != nil {
 		return opsDeps{}, nil, err
@@ -88,13 +88,13 @@ func startOps(cfg config, rdb redis.UniversalClient, log *slog.Logger, key []byt
 	m.RedisPool(rdb)
 	pol := egress.New(allow)
 	sp := spool.New(rdb, log, now, 100_000)
-	d := opsDeps{metrics: m, audit: audit.New(rdb, sp), hooks: webhook.NewStore(rdb, box, now), egress: pol, outbound: pol.Transport()}
+	d := opsDeps{metrics: m, audit: audit.New(rdb, sp), hooks: webhook.NewStore(rdb, hot, box, now), egress: pol, outbound: pol.Transport()}
 	d.recorder = recorders{m, d.audit, &webhook.Queue{Spool: sp}}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
 	go func() { sp.Run(); done <- struct{}{} }()
-	disp := &webhook.Dispatcher{RDB: rdb, Hooks: d.hooks, Client: webhook.NewClient(d.outbound), Log: log, Now: now,
+	disp := &webhook.Dispatcher{RDB: rdb, Hot: hot, Hooks: d.hooks, Client: webhook.NewClient(d.outbound), Log: log, Now: now,
 		RetryBase: cfg.WebhookRetryBase, Observe: m.WebhookDelivered}
 	go func() { disp.Run(ctx); done <- struct{}{} }()
 

@@ -59,12 +59,6 @@ func redisOptions(raw string) (*redis.UniversalOptions, error) {
 	// maintenance events), and under RESP3 go-redis checks for them
 	// around every reply it reads, a few per cent of an options call.
 	o.Protocol = 2
-	// The autopipeliner's defaults batch up to 300 commands, but recycle
-	// batch buffers of 100 (go-redis v9.23): every batch then allocated
-	// and zeroed a fresh 300-slot buffer. With 100 the buffers are reused;
-	// a batch of concurrent requests' commands rarely comes near it, and a
-	// longer queue simply flushes as several batches.
-	o.AutoPipelineOptions = &redis.AutoPipelineOptions{MaxBatchSize: 100, MaxConcurrentBatches: 1}
 	return &o, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/foyer-auth/foyer/internal/batch"
 	"github.com/foyer-auth/foyer/internal/redistest"
 	"github.com/foyer-auth/foyer/tenant"
 	"github.com/foyer-auth/foyer/verification"
@@ -66,7 +67,9 @@ func newHotPath(tb testing.TB) *hotPath {
 	// Benchmarks open thousands of interactions from 127.0.0.1, the load
 	// generator's setting (scripts/load-flow.sh).
 	cfg.StartsPerMinute = 1_000_000
-	app, err := newApp(cfg, deps{rdb: rdb, log: slog.New(slog.NewTextHandler(io.Discard, nil)), logOut: io.Discard, now: time.Now,
+	hot := batch.New(rdb)
+	tb.Cleanup(hot.Close)
+	app, err := newApp(cfg, deps{rdb: rdb, hot: hot.Client(), log: slog.New(slog.NewTextHandler(io.Discard, nil)), logOut: io.Discard, now: time.Now,
 		hasher: verification.NewHasher(verification.OWASPParams, 2), key: make([]byte, verification.SecretKeySize)})
 	require.NoError(tb, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -14,7 +14,7 @@ import (
 // most its duration, everything included: the wait for a pooled
 // connection, dialling and the handshake of a new one, retries, writing and
 // reading. go-redis's own timeouts bound each of these steps separately, so
-// in a hang they add up; and the autopipeliner runs its batches on a
+// in a hang they add up; and the batching client runs its batches on a
 // background context that no request deadline reaches. With a deadline on
 // the whole, a batch that hangs holds the requests queued behind it for at
 // most this long, and its timeout opens the Breaker for the ones after.
@@ -56,7 +56,7 @@ func (d Deadline) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	}
 }
 
-// ProcessPipelineHook bounds one pipeline (an autopipelined batch too).
+// ProcessPipelineHook bounds one pipeline (a batching client's batch too).
 func (d Deadline) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(parent context.Context, cmds []redis.Cmder) error {
 		ctx, cancel := context.WithTimeout(parent, time.Duration(d))

@@ -2,9 +2,9 @@
 //
 // A Redis that accepts connections but answers nothing (stopped, swapping,
 // a network path that drops packets) costs every command its full read
-// timeout. go-redis's autopipeliner also sends one batch at a time on a
-// background context, so a request queued behind a stuck batch waits for
-// that batch too, whatever its own deadline says; and go-redis retries a
+// timeout. The batching client (internal/batch) also sends one batch at a
+// time on a background context, so a request queued behind a stuck batch
+// waits for that batch too, whatever its own deadline says; and go-redis retries a
 // command on a fresh connection, whose handshake waits again. Without a
 // memory of the last timeout every request pays all of this again.
 //
