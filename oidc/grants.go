@@ -218,7 +218,7 @@ func (p *Provider) refreshState(ctx context.Context, tid, gid, secret string) (*
 func (p *Provider) accessActive(ctx context.Context, tid string, c *AccessClaims) (bool, error) {
 	var grantVals *redis.SliceCmd
 	var denied *redis.IntCmd
-	_, err := p.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+	_, err := p.hot.Pipelined(ctx, func(pl redis.Pipeliner) error {
 		if c.Grant != "" {
 			grantVals = pl.HMGet(ctx, grantKey(tid, c.Grant), "cid", "revoked")
 		}

@@ -38,7 +38,8 @@ type Provider struct {
 type Deps struct {
 	Redis redis.UniversalClient
 	// Hot is a batching face of Redis (package internal/batch), for the
-	// single commands and scripts of the token endpoints.
+	// single commands, scripts and pipelines of the token endpoints; nil
+	// means Redis.
 	Hot          redis.Cmdable
 	Applications *Applications
 	Keys         *Keys
@@ -65,6 +66,9 @@ var endpoints = op.Endpoints{
 
 // New builds the provider.
 func New(cfg Config, d Deps) (*Provider, error) {
+	if d.Hot == nil {
+		d.Hot = d.Redis
+	}
 	p := &Provider{cfg: cfg, rdb: d.Redis, hot: d.Hot, apps: d.Applications, keys: d.Keys, logins: d.Logins,
 		accounts: d.Accounts, interactions: d.Interactions, now: d.Now}
 	// The library encrypts its own opaque codes and tokens with this key;

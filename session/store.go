@@ -241,7 +241,7 @@ func (s *Store) GetAndTouch(ctx context.Context, k Kind, id string, ttl time.Dur
 		return Doc{}, ErrNotFound
 	}
 	var hm *redis.SliceCmd
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.hot.Pipelined(ctx, func(p redis.Pipeliner) error {
 		hm = p.HMGet(ctx, k.Key(id), "v", "doc")
 		p.PExpire(ctx, k.Key(id), ttl)
 		return nil

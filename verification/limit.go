@@ -149,7 +149,7 @@ func (l *Limiter) Release(ctx context.Context, r Reservation) {
 	if len(r.keys) == 0 {
 		return
 	}
-	_, _ = l.rdb.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
+	_, _ = l.hot.Pipelined(context.WithoutCancel(ctx), func(p redis.Pipeliner) error {
 		for _, k := range r.keys {
 			p.ZRem(ctx, k, r.member)
 		}
@@ -171,7 +171,7 @@ func (l *Limiter) eval(ctx context.Context, tenantID string, buckets []Bucket, m
 		return []int64{w}, nil
 	}
 	cmds := make([]*redis.Cmd, len(buckets))
-	_, _ = l.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, _ = l.hot.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, b := range buckets {
 			keys[i] = b.key(tenantID)
 			cmds[i] = limitScript.EvalSha(ctx, p, []string{keys[i]}, args(b)...)
