@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 
@@ -182,6 +183,16 @@ func (b *Batcher) flush() bool {
 // which bound it with a deadline). Each command keeps its own reply or
 // error; the pipeline's error is also each failed command's.
 func (b *Batcher) exec(cmds []redis.Cmder) {
+	// A panic in the client or a hook fails this batch's commands instead
+	// of killing the dispatcher, which every later command waits for.
+	defer func() {
+		if r := recover(); r != nil {
+			err := fmt.Errorf("batch: pipeline panicked: %v", r)
+			for _, c := range cmds {
+				c.SetErr(err)
+			}
+		}
+	}()
 	ctx := context.Background()
 	pipe := b.rdb.Pipeline()
 	_ = pipe.BatchProcess(ctx, cmds...)

@@ -177,3 +177,29 @@ func sum(xs []int) (n int) {
 	}
 	return n
 }
+
+// panicky panics in any pipeline holding an ECHO.
+type panicky struct{}
+
+func (panicky) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (panicky) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (panicky) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		for _, c := range cmds {
+			if c.Name() == "echo" {
+				panic("hook broke")
+			}
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// A panic while a pipeline runs fails that pipeline's commands; the
+// Batcher lives on for the next ones.
+func TestAPanicFailsOnlyItsPipeline(t *testing.T) {
+	b, rdb, _, _ := start(t)
+	rdb.AddHook(panicky{})
+	err := b.Client().Echo(t.Context(), "x").Err()
+	require.ErrorContains(t, err, "pipeline panicked: hook broke")
+	require.NoError(t, b.Client().Set(t.Context(), "after", "1", 0).Err())
+}
