@@ -75,8 +75,13 @@ func (h hook) ProcessPipelineHook(redis.ProcessPipelineHook) redis.ProcessPipeli
 }
 
 // Do queues cmd for the next pipeline and waits for its reply (see wait).
-// It answers cmd's error.
+// It answers cmd's error. A command whose context has already ended is
+// not sent.
 func (b *Batcher) Do(ctx context.Context, cmd redis.Cmder) error {
+	if err := ctx.Err(); err != nil {
+		cmd.SetErr(err)
+		return err
+	}
 	c := b.calls.Get().(*call)
 	c.cmd = cmd
 	if err := b.enqueue(c); err != nil {
@@ -88,13 +93,17 @@ func (b *Batcher) Do(ctx context.Context, cmd redis.Cmder) error {
 
 // doAll queues cmds together, so that they share one pipeline unless they
 // are more than it holds, and waits for all of them. It answers the first
-// error.
+// error. Like Do, it sends nothing once ctx has ended.
 func (b *Batcher) doAll(ctx context.Context, cmds []redis.Cmder) error {
+	err := ctx.Err()
 	if len(cmds) > 0 && cmds[0].Name() == "multi" {
+		err = ErrTx
+	}
+	if err != nil {
 		for _, cmd := range cmds {
-			cmd.SetErr(ErrTx)
+			cmd.SetErr(err)
 		}
-		return ErrTx
+		return err
 	}
 	calls := make([]*call, len(cmds))
 	for i, cmd := range cmds {

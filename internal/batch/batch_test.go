@@ -203,3 +203,18 @@ func TestAPanicFailsOnlyItsPipeline(t *testing.T) {
 	require.ErrorContains(t, err, "pipeline panicked: hook broke")
 	require.NoError(t, b.Client().Set(t.Context(), "after", "1", 0).Err())
 }
+
+// A command whose context has already ended is not sent.
+func TestEndedContextSendsNothing(t *testing.T) {
+	b, rdb, p, _ := start(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	require.ErrorIs(t, b.Client().Set(ctx, "k", "1", 0).Err(), context.Canceled)
+	_, err := b.Client().Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		pipe.Set(ctx, "k", "1", 0)
+		return nil
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Empty(t, p.seen())
+	require.ErrorIs(t, rdb.Get(t.Context(), "k").Err(), redis.Nil)
+}
