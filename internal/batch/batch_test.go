@@ -13,36 +13,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// pipelines records the size of every pipeline a client sends.
-type pipelines struct {
-	mu    sync.Mutex
-	sizes []int
-}
-
-func (p *pipelines) DialHook(next redis.DialHook) redis.DialHook          { return next }
-func (p *pipelines) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
-func (p *pipelines) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		p.mu.Lock()
-		p.sizes = append(p.sizes, len(cmds))
-		p.mu.Unlock()
-		return next(ctx, cmds)
-	}
-}
-
-func (p *pipelines) seen() []int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]int(nil), p.sizes...)
-}
-
-func start(t *testing.T) (*Batcher, *redis.Client, *pipelines, *redistest.Server) {
+func start(t *testing.T) (*Batcher, *redis.Client, *redistest.Pipelines, *redistest.Server) {
 	t.Helper()
 	srv := redistest.Start(t)
 	// No CLIENT SETINFO handshake: it is a pipeline of its own.
 	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, DisableIdentity: true})
 	t.Cleanup(func() { _ = rdb.Close() })
-	p := &pipelines{}
+	p := &redistest.Pipelines{}
 	rdb.AddHook(p)
 	b := New(rdb)
 	t.Cleanup(b.Close)
@@ -92,14 +69,14 @@ func TestCommandsQueuedDuringAPipelineShareTheNext(t *testing.T) {
 	srv.Pause()
 	var wg sync.WaitGroup
 	wg.Go(func() { require.NoError(t, hot.Set(context.Background(), "first", "1", 0).Err()) })
-	eventually(t, func() bool { return len(p.seen()) == 1 })
+	eventually(t, func() bool { return len(p.Sizes()) == 1 })
 	for range 9 {
 		wg.Go(func() { require.NoError(t, hot.Incr(context.Background(), "n").Err()) })
 	}
 	eventually(t, func() bool { return b.queued() == 9 })
 	srv.Resume()
 	wg.Wait()
-	require.Equal(t, []int{1, 9}, p.seen())
+	require.Equal(t, []int{1, 9}, p.Sizes())
 	n, err := hot.Get(t.Context(), "n").Int()
 	require.NoError(t, err)
 	require.Equal(t, 9, n)
@@ -119,7 +96,7 @@ func TestPipelineIsQueuedWhole(t *testing.T) {
 		return nil
 	})
 	require.Error(t, err)
-	require.Equal(t, []int{3}, p.seen())
+	require.Equal(t, []int{3}, p.Sizes())
 	require.ErrorContains(t, bad.Err(), "not an integer")
 	require.Equal(t, "text", get.Val())
 }
@@ -133,7 +110,7 @@ func TestTransactionsAreRefused(t *testing.T) {
 		return nil
 	})
 	require.ErrorIs(t, err, ErrTx)
-	require.Empty(t, p.seen())
+	require.Empty(t, p.Sizes())
 	require.ErrorIs(t, rdb.Get(ctx, "tx").Err(), redis.Nil)
 }
 
@@ -145,7 +122,7 @@ func TestCallerWaitsForACommandThatIsOut(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- b.Client().Set(ctx, "late", "1", 0).Err() }()
-	eventually(t, func() bool { return len(p.seen()) == 1 }) // it is out
+	eventually(t, func() bool { return len(p.Sizes()) == 1 }) // it is out
 	cancel()
 	srv.Resume()
 	require.NoError(t, <-done)
@@ -161,7 +138,7 @@ func TestCloseRunsWhatIsQueued(t *testing.T) {
 	for range 5 {
 		wg.Go(func() { require.NoError(t, hot.Incr(context.Background(), "n").Err()) })
 	}
-	eventually(t, func() bool { return b.queued()+sum(p.seen()) == 5 })
+	eventually(t, func() bool { return b.queued()+sum(p.Sizes()) == 5 })
 	closed := make(chan struct{})
 	go func() { b.Close(); close(closed) }()
 	srv.Resume()
@@ -215,6 +192,6 @@ func TestEndedContextSendsNothing(t *testing.T) {
 		return nil
 	})
 	require.ErrorIs(t, err, context.Canceled)
-	require.Empty(t, p.seen())
+	require.Empty(t, p.Sizes())
 	require.ErrorIs(t, rdb.Get(t.Context(), "k").Err(), redis.Nil)
 }
