@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -39,8 +40,8 @@ type deps struct {
 	// evicted (FOYER_EPHEMERAL_REDIS_URL); nil means rdb.
 	ephemeral redis.UniversalClient
 	// hot and ephemeralHot are the batching faces (package internal/batch)
-	// of rdb and ephemeral, which the hot paths' stores send through; nil
-	// ephemeralHot means hot.
+	// of rdb and ephemeral, which the hot paths' stores send through. Each
+	// belongs to its client: with ephemeral nil, ephemeralHot is hot.
 	hot, ephemeralHot redis.Cmdable
 	// hasher is shared by every tenant: its concurrency limit is per process.
 	hasher *verification.Hasher
@@ -119,6 +120,10 @@ func newApp(cfg config, d deps) (*fiber.App, error) {
 	resolver := tenant.NewResolver(tenants, cfg.TenantCache, cfg.Dev, d.now)
 	if d.ephemeral == nil {
 		d.ephemeral, d.ephemeralHot = d.rdb, d.hot
+	}
+	if d.hot == nil || d.ephemeralHot == nil {
+		// A face of the other client would send to the wrong Redis.
+		return nil, errors.New("redis: each client needs its batching face")
 	}
 	// Interactions live in the Redis that may evict; login sessions do not,
 	// since a password reset ends every session it finds in the user's

@@ -4,9 +4,10 @@
 // a network path that drops packets) costs every command its full read
 // timeout. The batching client (internal/batch) also sends one batch at a
 // time on a background context, so a request queued behind a stuck batch
-// waits for that batch too, whatever its own deadline says; and go-redis retries a
-// command on a fresh connection, whose handshake waits again. Without a
-// memory of the last timeout every request pays all of this again.
+// waits for that batch too, whatever its own deadline says; and go-redis
+// retries a command on a fresh connection, whose handshake waits again.
+// Without a memory of the last timeout every request pays all of this
+// again.
 //
 // A Breaker is go-redis's Options.Limiter. After a timeout it refuses
 // commands with ErrOpen for a cooldown, then admits commands for a short
