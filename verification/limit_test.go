@@ -7,6 +7,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/foyer-auth/foyer/internal/batch"
 	"github.com/foyer-auth/foyer/internal/redistest"
 	"github.com/foyer-auth/foyer/verification"
 )
@@ -28,12 +29,28 @@ func TestAddressKey(t *testing.T) {
 // TestLimiterQuietBuckets: a full Quiet bucket answers ErrQuietLimit and
 // leaves the attempt counted in the other buckets; a full visible bucket
 // answers a *LimitError and counts nothing; Release takes an attempt back.
+// The same with the checks sent directly and through the batching client
+// the server uses, on a fresh Redis each (whose script cache is empty:
+// the first pipelined check falls back to sending the script).
 func TestLimiterQuietBuckets(t *testing.T) {
+	t.Run("direct", func(t *testing.T) {
+		testLimiterQuietBuckets(t, func(rdb *redis.Client) redis.Cmdable { return rdb })
+	})
+	t.Run("batched", func(t *testing.T) {
+		testLimiterQuietBuckets(t, func(rdb *redis.Client) redis.Cmdable {
+			b := batch.New(rdb)
+			t.Cleanup(b.Close)
+			return b.Client()
+		})
+	})
+}
+
+func testLimiterQuietBuckets(t *testing.T, hot func(*redis.Client) redis.Cmdable) {
 	rs := redistest.Start(t)
 	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
 	t.Cleanup(func() { _ = rdb.Close() })
 	ctx := t.Context()
-	l := verification.NewLimiter(rdb, rdb, time.Now)
+	l := verification.NewLimiter(rdb, hot(rdb), time.Now)
 	visible := verification.Bucket{Scope: "v", Value: "a", Limit: verification.Limit{N: 4, Window: time.Minute}}
 	quiet := verification.Bucket{Scope: "q", Value: "a", Limit: verification.Limit{N: 2, Window: time.Minute}, Quiet: true}
 	count := func(scope string) int64 {
