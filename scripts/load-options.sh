@@ -99,13 +99,17 @@ one() {
   wrk_run "$1" "$DURATION" "$out/wrk.txt"
   t1=$(ticks "${!pid}") y1=$(sysc "${!pid}") b1=$(batches "${!mport}") c1=$(busy1)
   [[ -z $ppid ]] || wait "$ppid"
+  # The line for people, and the same figures for the medians in
+  # rounds.tsv: build, req/s, CPU us/req, syscalls/req, CPU 1 busy %.
   awk -v who="$1" -v dt=$((t1 - t0)) -v dy=$((y1 - y0)) -v db=$((b1 - b0)) -v c0="$c0" -v c1="$c1" \
-      -v hz="$(getconf CLK_TCK)" '/^RESULT/ {
+      -v hz="$(getconf CLK_TCK)" -v tsv="$out/rounds.tsv" '/^RESULT/ {
     for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
     split(c0, a, " "); split(c1, b, " "); n = v["requests"]
+    rps = n / (v["duration_us"] / 1e6); us = dt * 1e6 / hz / n; sc = dy / n
+    busy = 100 * (b[1] - a[1]) / (b[1] - a[1] + b[2] - a[2])
     printf "%-8s %6.0f req/s  p50 %5.2f ms  p99 %5.2f ms  server %5.1f us CPU/req  %.2f read+write syscalls/req  %.3f Redis writes/req  CPU 1 %2.0f%% busy  errors %d\n",
-      who, n / (v["duration_us"] / 1e6), v["p50_us"] / 1000, v["p99_us"] / 1000, dt * 1e6 / hz / n, dy / n, db / n,
-      100 * (b[1] - a[1]) / (b[1] - a[1] + b[2] - a[2]), v["non2xx"] + v["sockerr"] }' "$out/wrk.txt"
+      who, rps, v["p50_us"] / 1000, v["p99_us"] / 1000, us, sc, db / n, busy, v["non2xx"] + v["sockerr"]
+    printf "%s\t%f\t%f\t%f\t%f\n", who, rps, us, sc, busy >> tsv }' "$out/wrk.txt"
 }
 
 for b in $builds; do wrk_run "$b" 2s /dev/null; done # warm up
@@ -113,14 +117,14 @@ for r in $(seq "$ROUNDS"); do
   order=$builds
   (( r % 2 )) || order=$(echo "$builds" | awk '{for (i = NF; i > 0; i--) printf "%s ", $i}')
   for b in $order; do one "$b" "$r"; done
-done | tee "$out/rounds.txt"
+done
 if [[ -n $AGAINST ]]; then
   # Medians of each build's rounds: req/s, CPU per request, syscalls, busy share.
   for b in $builds; do
-    awk -v who="$b" '$1 == who { r[++n] = $2; u[n] = $11; s[n] = $14; c[n] = $22 + 0 }
+    awk -F '\t' -v who="$b" '$1 == who { r[++n] = $2; u[n] = $3; s[n] = $4; c[n] = $5 }
       function med(x,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
         return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2 }
       END { printf "median %-8s %6.0f req/s  server %5.1f us CPU/req  %.2f syscalls/req  CPU 1 %2.0f%% busy  (%d rounds)\n", who, med(r), med(u), med(s), med(c), n }' \
-      "$out/rounds.txt"
+      "$out/rounds.tsv"
   done
 fi
