@@ -96,21 +96,18 @@ func (b *Batcher) Do(ctx context.Context, cmd redis.Cmder) error {
 // error. Like Do, it sends nothing once ctx has ended.
 func (b *Batcher) doAll(ctx context.Context, cmds []redis.Cmder) error {
 	err := ctx.Err()
-	if len(cmds) > 0 && cmds[0].Name() == "multi" {
+	if err == nil && len(cmds) > 0 && cmds[0].Name() == "multi" {
 		err = ErrTx
 	}
-	if err != nil {
-		for _, cmd := range cmds {
-			cmd.SetErr(err)
-		}
-		return err
-	}
 	calls := make([]*call, len(cmds))
-	for i, cmd := range cmds {
-		calls[i] = b.calls.Get().(*call)
-		calls[i].cmd = cmd
+	if err == nil {
+		for i, cmd := range cmds {
+			calls[i] = b.calls.Get().(*call)
+			calls[i].cmd = cmd
+		}
+		err = b.enqueue(calls...)
 	}
-	if err := b.enqueue(calls...); err != nil {
+	if err != nil {
 		for _, cmd := range cmds {
 			cmd.SetErr(err)
 		}
