@@ -171,8 +171,6 @@ func readCeremony(s *jsonscan.Scanner) *Ceremony {
 		switch k {
 		case "kind":
 			c.Kind = s.String()
-		case "challenge":
-			c.Challenge = s.String()
 		case "session":
 			c.Session = s.Raw()
 		case "conditional":

@@ -85,9 +85,12 @@ type CredentialRef struct {
 
 // Ceremony is a begun WebAuthn ceremony.
 type Ceremony struct {
-	Kind      string          `json:"kind"` // "registration" or "authentication"
-	Challenge string          `json:"challenge"`
-	Session   json.RawMessage `json:"session"` // go-webauthn SessionData, as returned
+	Kind string `json:"kind"` // "registration" or "authentication"
+	// Session is the verification package's session data, as returned. It
+	// begins with the challenge, so it also names the ceremony (documents
+	// written before this held the challenge a second time, in a
+	// "challenge" member, which is now read past).
+	Session json.RawMessage `json:"session"`
 	// Conditional marks a registration begun for a conditional create: its
 	// answer proves neither presence nor verification of the user.
 	Conditional bool `json:"conditional,omitempty"`

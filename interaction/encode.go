@@ -181,7 +181,6 @@ func appendSubject(dst []byte, sub *Subject) []byte {
 // once it is known to be JSON.
 func appendCeremony(dst []byte, c *Ceremony) ([]byte, error) {
 	dst = jsonappend.String(append(dst, `{"kind":`...), c.Kind)
-	dst = jsonappend.String(append(dst, `,"challenge":`...), c.Challenge)
 	dst = append(dst, `,"session":`...)
 	switch {
 	case c.Session == nil:

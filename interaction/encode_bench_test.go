@@ -12,8 +12,13 @@ import (
 
 // typicalDoc is an interaction as the perf harness leaves it: Register,
 // a username in the profile, and the ceremony of registration options
-// (810 bytes, of which the go-webauthn session is 437).
-const typicalDoc = `{"tenantId":"c8869d23-cc92-4196-878c-47965f1aee7a","event":"Register","createdAt":"2026-12-01T10:27:00.73540857Z","profile":{"username":"perf0000xmx4jyn0z"},"subject":{"handle":"bmiWtUg/8mNzmOrogOkbVsGfI4pwRq7454BUIwJ/XcKkSR+RhBa5nobfokF/2szzpwzlk+0qUdmLt+E5fwGIJA=="},"ceremony":{"kind":"registration","challenge":"7fMwXZdvE78O-BjGASRw0dot_bJV5-dmqh-cxoAPspY","session":{"challenge":"7fMwXZdvE78O-BjGASRw0dot_bJV5-dmqh-cxoAPspY","rpId":"localhost","origin":"http://localhost:8577","user_id":"bmiWtUg/8mNzmOrogOkbVsGfI4pwRq7454BUIwJ/XcKkSR+RhBa5nobfokF/2szzpwzlk+0qUdmLt+E5fwGIJA==","expires":"2026-12-01T10:32:01.124424319Z","userVerification":"preferred","extensions":{"requested":["credProps"]},"credParams":[{"type":"public-key","alg":-8},{"type":"public-key","alg":-7},{"type":"public-key","alg":-257}]}}}`
+// (685 bytes, of which the session is 370).
+const typicalDoc = `{"tenantId":"c8869d23-cc92-4196-878c-47965f1aee7a","event":"Register","createdAt":"2026-12-01T10:27:00.73540857Z","profile":{"username":"perf0000xmx4jyn0z"},"subject":{"handle":"bmiWtUg/8mNzmOrogOkbVsGfI4pwRq7454BUIwJ/XcKkSR+RhBa5nobfokF/2szzpwzlk+0qUdmLt+E5fwGIJA=="},"ceremony":{"kind":"registration","session":{"challenge":"7fMwXZdvE78O-BjGASRw0dot_bJV5-dmqh-cxoAPspY","rpId":"localhost","origin":"http://localhost:8577","holder":"OolkW7fylqNpkwEs_thRAw","expires":"2026-12-01T10:32:01.124424319Z","userVerification":"preferred","extensions":{"requested":["credProps"]},"credParams":[{"type":"public-key","alg":-8},{"type":"public-key","alg":-7},{"type":"public-key","alg":-257}]}}}`
+
+// legacyDoc is typicalDoc as Foyer wrote it before sessions named their
+// user by a holder: the ceremony repeats the challenge outside the session,
+// and the session holds the user's handle.
+const legacyDoc = `{"tenantId":"c8869d23-cc92-4196-878c-47965f1aee7a","event":"Register","createdAt":"2026-12-01T10:27:00.73540857Z","profile":{"username":"perf0000xmx4jyn0z"},"subject":{"handle":"bmiWtUg/8mNzmOrogOkbVsGfI4pwRq7454BUIwJ/XcKkSR+RhBa5nobfokF/2szzpwzlk+0qUdmLt+E5fwGIJA=="},"ceremony":{"kind":"registration","challenge":"7fMwXZdvE78O-BjGASRw0dot_bJV5-dmqh-cxoAPspY","session":{"challenge":"7fMwXZdvE78O-BjGASRw0dot_bJV5-dmqh-cxoAPspY","rpId":"localhost","origin":"http://localhost:8577","user_id":"bmiWtUg/8mNzmOrogOkbVsGfI4pwRq7454BUIwJ/XcKkSR+RhBa5nobfokF/2szzpwzlk+0qUdmLt+E5fwGIJA==","expires":"2026-12-01T10:32:01.124424319Z","userVerification":"preferred","extensions":{"requested":["credProps"]},"credParams":[{"type":"public-key","alg":-8},{"type":"public-key","alg":-7},{"type":"public-key","alg":-257}]}}}`
 
 var typicalTenant = &tenant.Tenant{ID: "c8869d23-cc92-4196-878c-47965f1aee7a"}
 

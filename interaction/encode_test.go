@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/foyer-auth/foyer/account"
+	"github.com/foyer-auth/foyer/session"
 	"github.com/foyer-auth/foyer/verification"
 )
 
@@ -189,6 +191,18 @@ func TestDocumentRoundTrips(t *testing.T) {
 // written again byte for byte, so Redis holds what it held before.
 func TestTypicalDocumentUnchanged(t *testing.T) {
 	require.Equal(t, typicalDoc, string(mustMarshal(t, typicalInteraction(t))))
+}
+
+// TestLegacyCeremonyReads: a ceremony written before sessions named their
+// user by a holder reads, its session as it was (the library's own, with
+// the handle, which the finish still accepts), and is written again
+// without the challenge it repeated.
+func TestLegacyCeremonyReads(t *testing.T) {
+	ix, err := decode(typicalTenant, session.Doc{Data: []byte(legacyDoc)})
+	require.NoError(t, err)
+	require.Contains(t, string(ix.Ceremony.Session), `"user_id":"`)
+	require.Equal(t, strings.Replace(legacyDoc, `"challenge":"7fMwXZdvE78O-BjGASRw0dot_bJV5-dmqh-cxoAPspY","session"`, `"session"`, 1),
+		string(mustMarshal(t, ix)))
 }
 
 func TestRawSessionCopiedVerbatim(t *testing.T) {

@@ -24,7 +24,7 @@ func fullInteraction(ev Event) Interaction {
 		Profile:            Profile{Username: "ann", Email: "ann@x.test", Phone: "+15551234567", PasswordHash: "$argon2id$..."},
 		MFAVerified:        true,
 		Subject:            &Subject{Handle: []byte("old-handle")},
-		Ceremony:           &Ceremony{Kind: kindAuthentication, Challenge: "c"},
+		Ceremony:           &Ceremony{Kind: kindAuthentication, Session: []byte(`{"challenge":"c"}`)},
 		PendingCredentials: []account.Credential{{ID: []byte("cred")}},
 		Code:               &verification.Code{Channel: "email", Recipient: "ann@x.test", Purpose: string(ev)},
 		TOTPSecret:         "sealed",

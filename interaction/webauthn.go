@@ -87,7 +87,7 @@ func (s *Service) BeginRegistration(ctx context.Context, r Request, id string, c
 	if err != nil {
 		return nil, webauthnErr(err)
 	}
-	if err := s.keepCeremony(ctx, r, ix, doc, ix.Subject.Handle, Ceremony{Kind: kindRegistration, Challenge: c.Challenge, Session: c.Session, Conditional: conditional}); err != nil {
+	if err := s.keepCeremony(ctx, r, ix, doc, ix.Subject.Handle, Ceremony{Kind: kindRegistration, Session: c.Session, Conditional: conditional}); err != nil {
 		return nil, err
 	}
 	return c.Options, nil
@@ -116,7 +116,7 @@ func (s *Service) BeginAuthentication(ctx context.Context, r Request, id string)
 	if err != nil {
 		return nil, webauthnErr(err)
 	}
-	if err := s.keepCeremony(ctx, r, ix, doc, handle, Ceremony{Kind: kindAuthentication, Challenge: c.Challenge, Session: c.Session}); err != nil {
+	if err := s.keepCeremony(ctx, r, ix, doc, handle, Ceremony{Kind: kindAuthentication, Session: c.Session}); err != nil {
 		return nil, err
 	}
 	return c.Options, nil
@@ -140,12 +140,13 @@ func (s *Service) keepCeremony(ctx context.Context, r Request, ix *Interaction, 
 	return notFound(err)
 }
 
-// consume removes the ceremony the caller verified against, and applies
-// the result, in one compare-and-swap: a replayed or concurrent response
-// finds the ceremony gone. On failure the ceremony is spent all the same.
-func (s *Service) consume(ctx context.Context, r Request, ix *Interaction, doc session.Doc, challenge string, apply func(cur *Interaction) error) error {
+// consume removes the ceremony the caller verified against (its session,
+// which begins with the challenge, names it), and applies the result, in
+// one compare-and-swap: a replayed or concurrent response finds the
+// ceremony gone. On failure the ceremony is spent all the same.
+func (s *Service) consume(ctx context.Context, r Request, ix *Interaction, doc session.Doc, ceremony []byte, apply func(cur *Interaction) error) error {
 	err := s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
-		if cur.Ceremony == nil || cur.Ceremony.Challenge != challenge {
+		if cur.Ceremony == nil || !bytes.Equal(cur.Ceremony.Session, ceremony) {
 			return errCeremonyConsumed
 		}
 		cur.Ceremony = nil
@@ -160,8 +161,8 @@ func (s *Service) consume(ctx context.Context, r Request, ix *Interaction, doc s
 // spend consumes the ceremony whatever the outcome of its verification
 // (a failed attempt cannot be retried against the same challenge); apply
 // records the result only when verr is nil. It answers verr as an API error.
-func (s *Service) spend(ctx context.Context, r Request, ix *Interaction, doc session.Doc, challenge string, verr error, apply func(cur *Interaction)) error {
-	if err := s.consume(ctx, r, ix, doc, challenge, func(cur *Interaction) error {
+func (s *Service) spend(ctx context.Context, r Request, ix *Interaction, doc session.Doc, ceremony []byte, verr error, apply func(cur *Interaction)) error {
+	if err := s.consume(ctx, r, ix, doc, ceremony, func(cur *Interaction) error {
 		if verr == nil {
 			apply(cur)
 		}
@@ -202,7 +203,7 @@ func (s *Service) BindWebAuthn(ctx context.Context, r Request, id string, respon
 		return verr // storage: the ceremony is kept for a retry
 	}
 	cred.Name = "Passkey"
-	return s.spend(ctx, r, ix, doc, c.Challenge, verr, func(cur *Interaction) {
+	return s.spend(ctx, r, ix, doc, c.Session, verr, func(cur *Interaction) {
 		cur.PendingCredentials = append(cur.PendingCredentials, cred)
 		if c.Conditional {
 			return // created silently: it proves nothing about who is here
@@ -239,7 +240,7 @@ func (s *Service) VerifyWebAuthn(ctx context.Context, r Request, id string, resp
 	}
 	a, verr := s.finishLogin(r, u, c, response)
 	var sameFactor error
-	if err := s.spend(ctx, r, ix, doc, c.Challenge, verr, func(cur *Interaction) {
+	if err := s.spend(ctx, r, ix, doc, c.Session, verr, func(cur *Interaction) {
 		if cur.UserID != u.ID {
 			sameFactor = ErrIdentifierNotFound // another user was identified meanwhile
 			return
@@ -287,7 +288,7 @@ func (s *Service) identifyPasskey(ctx context.Context, r Request, ix *Interactio
 	if err == nil {
 		a, err = s.WebAuthn.FinishLogin(r.Tenant, r.Origin, libUserOf(u), c.Session, parsed, s.Now())
 	}
-	if err := s.spend(ctx, r, ix, doc, c.Challenge, err, func(cur *Interaction) {
+	if err := s.spend(ctx, r, ix, doc, c.Session, err, func(cur *Interaction) {
 		identified(cur, u, Verified{Method: "passkey", Kind: "passkey", Value: b64(a.Credential.ID)})
 		cur.MFAVerified = cur.MFAVerified || a.UserVerified
 	}); err != nil {

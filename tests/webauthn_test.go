@@ -310,6 +310,23 @@ func TestWebAuthnRefusals(t *testing.T) {
 		require.NoError(t, err)
 		requireError(t, bind(c, resp), http.StatusBadRequest, "session.mfa.webauthn_verification_failed")
 	})
+	t.Run("options for another user", func(t *testing.T) {
+		// Options built while the sign-in had identified rose; the
+		// attestation arrives after it identified sam instead.
+		for _, name := range []string{"rose", "sam"} {
+			start(t, c, "Register")
+			require.Equal(t, http.StatusNoContent, c.Do(t, http.MethodPatch, "/api/interaction/profile",
+				map[string]any{"username": name, "password": strongPassword}).Status)
+			require.Equal(t, http.StatusNoContent, c.Do(t, http.MethodPut, "/api/interaction/mfa-skipped", nil).Status)
+			submitOK(t, c)
+			signOut(t, c)
+		}
+		require.Equal(t, http.StatusNoContent, signIn(t, c, "username", "rose", strongPassword).Status)
+		_, resp, err := authenticator.New().Register(registrationOptions(t, c), c.Origin)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusNoContent, identify(t, c, map[string]any{"username": "sam", "password": strongPassword}).Status)
+		requireError(t, bind(c, resp), http.StatusBadRequest, "session.mfa.webauthn_verification_failed")
+	})
 	t.Run("credential id already registered", func(t *testing.T) {
 		first := authenticator.New()
 		_, _, err := first.Register(newRegisterWithOptions(t, c, "mallory"), c.Origin)

@@ -31,7 +31,11 @@ import (
 //
 // and the session data
 //
-//	{"challenge":"C" sesHead [,"user_id":...] [,"allowed_credentials":[...]] ,"expires":"T" sesTail
+//	{"challenge":"C" sesHead [,"holder":"H"] [,"allowed_credentials":[...]] ,"expires":"T" sesTail
+//
+// which is the library's SessionData but for the user's handle: the
+// session names the user by a digest of the handle (see holder), and the
+// finish puts the handle back from the user it verifies for.
 type template struct {
 	optHead, optMid, optTail []byte
 	sesHead, sesTail         []byte
@@ -224,7 +228,7 @@ func (tp *template) ceremony(u *User, challenge *[protocol.ChallengeLength]byte,
 	// Room for all but names full of escapes: the one allocation.
 	n := len(tp.optHead) + len(tp.optMid) + len(tp.optTail) + len(tp.sesHead) + len(tp.sesTail) + 2*len(c) + 128
 	if u != nil {
-		n += 3*len(u.Handle) + 2*(len(u.Name)+len(u.DisplayName))
+		n += 2*len(u.Handle) + holderLen + 2*(len(u.Name)+len(u.DisplayName))
 	}
 	for _, cr := range creds {
 		n += len(descriptorHead) + 32 + 3*len(cr.ID)
@@ -259,8 +263,8 @@ func (tp *template) ceremony(u *User, challenge *[protocol.ChallengeLength]byte,
 	b = append(b, '"')
 	b = append(b, tp.sesHead...)
 	if u != nil && len(u.Handle) > 0 {
-		b = append(b, `,"user_id":"`...)
-		b = base64.StdEncoding.AppendEncode(b, u.Handle)
+		b = append(b, `,"holder":"`...)
+		b = appendHolder(b, u.Handle)
 		b = append(b, '"')
 	}
 	if !tp.registration && len(creds) > 0 {
@@ -283,7 +287,7 @@ func (tp *template) ceremony(u *User, challenge *[protocol.ChallengeLength]byte,
 	b = expires.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, '"')
 	b = append(b, tp.sesTail...)
-	return Ceremony{Options: b[:options:options], Session: b[options:], Challenge: string(c[:])}
+	return Ceremony{Options: b[:options:options], Session: b[options:]}
 }
 
 // appendDescriptors appends creds as PublicKeyCredentialDescriptorJSON

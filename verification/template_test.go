@@ -61,22 +61,36 @@ func marshalCeremony(options any, sd *webauthn.SessionData) (Ceremony, error) {
 	if err != nil {
 		return Ceremony{}, err
 	}
-	return Ceremony{Options: o, Session: s, Challenge: sd.Challenge}, nil
+	return Ceremony{Options: o, Session: s}, nil
 }
 
-// requireSameCeremony compares a template's ceremony with the library's:
-// the options and the session data as any JSON decoder sees them (every
-// member, present or absent), and the session data as FinishRegistration
-// and FinishLogin decode it. The template's expiry must be the tenant's
-// timeout from the moment of the call (between before and after).
-func requireSameCeremony(t *testing.T, got, want Ceremony, before, after time.Time, timeout time.Duration) {
+// requireSameCeremony compares a template's ceremony for u with the
+// library's: the options and the session data as any JSON decoder sees
+// them (every member, present or absent), once the session is opened for
+// u, and the session data as FinishRegistration and FinishLogin decode it.
+// The stored session names u by a holder, never by the handle, and begins
+// with the challenge. The template's expiry must be the tenant's timeout
+// from the moment of the call (between before and after).
+func requireSameCeremony(t *testing.T, got, want Ceremony, u *User, before, after time.Time, timeout time.Duration) {
 	t.Helper()
-	require.Equal(t, want.Challenge, got.Challenge)
 	require.True(t, stdjson.Valid(got.Options), "%s", got.Options)
 	require.True(t, stdjson.Valid(got.Session), "%s", got.Session)
 	require.Equal(t, decodeAny(t, want.Options), decodeAny(t, got.Options), "options\n got %s\nwant %s", got.Options, want.Options)
+	require.True(t, strings.HasPrefix(string(got.Session), `{"challenge":"`+base64.RawURLEncoding.EncodeToString(challengeOf(t, got))+`"`), "%s", got.Session)
 
-	gs, ws := decodeAny(t, got.Session).(map[string]any), decodeAny(t, want.Session).(map[string]any)
+	stored := decodeAny(t, got.Session).(map[string]any)
+	require.NotContains(t, stored, "user_id")
+	if u != nil && len(u.Handle) > 0 {
+		require.Len(t, stored["holder"], holderLen)
+	} else {
+		require.NotContains(t, stored, "holder")
+	}
+	sd, err := openSession(got.Session, u)
+	require.NoError(t, err)
+	opened, err := json.Marshal(sd)
+	require.NoError(t, err)
+
+	gs, ws := decodeAny(t, opened).(map[string]any), decodeAny(t, want.Session).(map[string]any)
 	exp, err := time.Parse(time.RFC3339Nano, gs["expires"].(string))
 	require.NoError(t, err)
 	require.False(t, exp.Before(before.Add(timeout)), "expires %s, before+timeout %s", exp, before.Add(timeout))
@@ -85,11 +99,10 @@ func requireSameCeremony(t *testing.T, got, want Ceremony, before, after time.Ti
 	delete(ws, "expires")
 	require.Equal(t, ws, gs, "session\n got %s\nwant %s", got.Session, want.Session)
 
-	var gsd, wsd webauthn.SessionData
-	require.NoError(t, json.Unmarshal(got.Session, &gsd))
+	var wsd webauthn.SessionData
 	require.NoError(t, json.Unmarshal(want.Session, &wsd))
-	gsd.Expires, wsd.Expires = time.Time{}, time.Time{}
-	require.Equal(t, wsd, gsd)
+	sd.Expires, wsd.Expires = time.Time{}, time.Time{}
+	require.Equal(t, wsd, sd)
 }
 
 func decodeAny(t *testing.T, b []byte) any {
@@ -99,9 +112,14 @@ func decodeAny(t *testing.T, b []byte) any {
 	return v
 }
 
+// challengeOf reads the challenge a ceremony's options carry.
 func challengeOf(t *testing.T, c Ceremony) []byte {
 	t.Helper()
-	b, err := base64.RawURLEncoding.DecodeString(c.Challenge)
+	var o struct {
+		Challenge string `json:"challenge"`
+	}
+	require.NoError(t, stdjson.Unmarshal(c.Options, &o))
+	b, err := base64.RawURLEncoding.DecodeString(o.Challenge)
 	require.NoError(t, err)
 	require.Len(t, b, protocol.ChallengeLength)
 	return b
@@ -221,7 +239,7 @@ func TestTemplateMatchesLibrary(t *testing.T) {
 			require.NoError(t, err, name)
 			want, err := libRegistration(w, tn, origin, u, reg, challengeOf(t, c))
 			require.NoError(t, err, name)
-			requireSameCeremony(t, c, want, before, after, timeout)
+			requireSameCeremony(t, c, want, u, before, after, timeout)
 		default:
 			var opts []LoginOption
 			uv := protocol.UserVerificationRequirement(tn.Settings.Passkey.UserVerification)
@@ -243,7 +261,7 @@ func TestTemplateMatchesLibrary(t *testing.T) {
 			require.NoError(t, err)
 			want, err := libLogin(w, tn, origin, u, uv, challengeOf(t, c))
 			require.NoError(t, err)
-			requireSameCeremony(t, c, want, before, after, timeout)
+			requireSameCeremony(t, c, want, u, before, after, timeout)
 		}
 	}
 }

@@ -137,15 +137,15 @@ func descriptors(creds []account.Credential) []protocol.CredentialDescriptor {
 }
 
 // Ceremony is a begun ceremony: the options for the browser and the
-// library's SessionData, encoded as the library encodes it and decoded by
-// the library at the finish, every member kept (the algorithm and
-// extension checks depend on them).
+// library's SessionData, encoded as the library encodes it (but for the
+// user's handle: see openSession) and decoded by the library at the
+// finish, every member kept (the algorithm and extension checks depend on
+// them). The session begins with the challenge, so it also identifies the
+// ceremony: the write that consumes one can check it is still the current
+// one by comparing sessions.
 type Ceremony struct {
 	Options json.RawMessage
 	Session json.RawMessage
-	// Challenge identifies the ceremony so that the write that consumes it
-	// can check it is still the current one.
-	Challenge string
 }
 
 // pinned reports whether a ceremony begun from origin is bound to it: only
@@ -261,9 +261,9 @@ func (w *WebAuthn) FinishRegistration(t *tenant.Tenant, origin string, u *User, 
 	if err != nil {
 		return account.Credential{}, err
 	}
-	var sd webauthn.SessionData
-	if err := json.Unmarshal(session, &sd); err != nil {
-		return account.Credential{}, fmt.Errorf("webauthn session: %w", err)
+	sd, err := openSession(session, u)
+	if err != nil {
+		return account.Credential{}, err
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBytes(normalizeType(response))
 	if err != nil {
@@ -391,15 +391,15 @@ func (w *WebAuthn) FinishLogin(t *tenant.Tenant, origin string, u *User, session
 	if err != nil {
 		return Assertion{}, err
 	}
-	var sd webauthn.SessionData
-	if err := json.Unmarshal(session, &sd); err != nil {
-		return Assertion{}, fmt.Errorf("webauthn session: %w", err)
-	}
 	// A credential the user does not have (deleted, or never known here)
 	// is told apart from a failed check, so that the page can ask the
 	// browser to forget it (signalUnknownCredential, L3 §5.1.10).
 	if !slices.ContainsFunc(u.Credentials, func(c account.Credential) bool { return bytes.Equal(c.ID, parsed.RawID) }) {
 		return Assertion{}, ErrUnknownPasskey
+	}
+	sd, err := openSession(session, u)
+	if err != nil {
+		return Assertion{}, err
 	}
 	var cred *webauthn.Credential
 	if len(sd.UserID) == 0 {
