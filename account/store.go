@@ -163,6 +163,11 @@ func (s *Store) Get(ctx context.Context, tid, uid string) (*User, error) {
 	return u, err
 }
 
+// GetAt is Get that also answers the user's version, for UpdateFrom.
+func (s *Store) GetAt(ctx context.Context, tid, uid string) (*User, int64, error) {
+	return s.get(ctx, tid, uid)
+}
+
 func (s *Store) get(ctx context.Context, tid, uid string) (*User, int64, error) {
 	if uuid.Validate(uid) != nil {
 		return nil, 0, ErrNotFound
@@ -186,17 +191,23 @@ func (s *Store) get(ctx context.Context, tid, uid string) (*User, int64, error) 
 
 // Find returns the user owning an identifier (kind and normalised value).
 func (s *Store) Find(ctx context.Context, tid, kind, value string) (*User, error) {
+	u, _, err := s.FindAt(ctx, tid, kind, value)
+	return u, err
+}
+
+// FindAt is Find that also answers the user's version, for UpdateFrom.
+func (s *Store) FindAt(ctx context.Context, tid, kind, value string) (*User, int64, error) {
 	if value == "" {
-		return nil, ErrNotFound
+		return nil, 0, ErrNotFound
 	}
 	uid, err := s.hot.Get(ctx, indexKey(tid, kind, value)).Result()
 	if errors.Is(err, redis.Nil) {
-		return nil, ErrNotFound
+		return nil, 0, ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: find user: %w", ErrUnavailable, err)
+		return nil, 0, fmt.Errorf("%w: find user: %w", ErrUnavailable, err)
 	}
-	return s.Get(ctx, tid, uid)
+	return s.get(ctx, tid, uid)
 }
 
 // Taken reports which of the given identifiers already belong to someone.
@@ -212,10 +223,24 @@ func (s *Store) Taken(ctx context.Context, tid, kind, value string) (bool, error
 // version, re-reading on a lost race. Index changes (a new email, a new
 // credential) are claimed in the same atomic step.
 func (s *Store) Update(ctx context.Context, tid, uid string, fn func(u *User) error) (*User, error) {
+	return s.UpdateFrom(ctx, tid, uid, nil, 0, fn)
+}
+
+// UpdateFrom is Update for a caller that has just read the user (u at
+// version, from GetAt or FindAt): the first attempt applies fn to u itself
+// instead of reading it again, and a lost race re-reads as Update does.
+// A nil u reads first.
+func (s *Store) UpdateFrom(ctx context.Context, tid, uid string, u *User, version int64, fn func(u *User) error) (*User, error) {
+	if u != nil && u.ID != uid {
+		u = nil
+	}
 	for range 32 {
-		u, v, err := s.get(ctx, tid, uid)
-		if err != nil {
-			return nil, err
+		v := version
+		if u == nil {
+			var err error
+			if u, v, err = s.get(ctx, tid, uid); err != nil {
+				return nil, err
+			}
 		}
 		// What changed is read off the identifiers before and after fn: no
 		// copy of the user is needed (each attempt decodes a fresh one).
@@ -228,6 +253,7 @@ func (s *Store) Update(ctx context.Context, tid, uid string, fn func(u *User) er
 		if _, err := s.write(ctx, tid, v, had, u); !errors.Is(err, errVersion) {
 			return u, err
 		}
+		u = nil
 	}
 	return nil, ErrConflict
 }

@@ -85,6 +85,11 @@ func (s *Service) Identify(ctx context.Context, r Request, id string, in Identif
 	if err != nil {
 		return err
 	}
+	return s.identifyLoaded(ctx, r, ix, doc, in)
+}
+
+// identifyLoaded is Identify on the interaction the caller has just read.
+func (s *Service) identifyLoaded(ctx context.Context, r Request, ix *Interaction, doc session.Doc, in IdentifierInput) error {
 	if len(in.Passkey) > 0 {
 		if _, _, err := in.kind(); err != nil {
 			return err

@@ -136,11 +136,22 @@ func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput
 	t := r.Tenant
 	if in.Identifier != nil && (len(in.Identifier.Passkey) > 0 || in.Identifier.VerificationCode != "") && id != "" {
 		// A passkey or a code answers a challenge kept in the current
-		// interaction: switch its event, then identify.
-		if err := s.SetEvent(ctx, t, id, EventInput{Event: in.Event}); err != nil {
+		// interaction: identify against it, after switching its event if
+		// the body names another (which drops the challenge, as any switch
+		// does). The interaction read here serves both.
+		ix, doc, err := s.load(ctx, t, id)
+		if err != nil {
 			return "", err
 		}
-		if err := s.Identify(ctx, r, id, *in.Identifier); err != nil {
+		if ix.Event != in.Event {
+			if err := s.SetEvent(ctx, t, id, EventInput{Event: in.Event}); err != nil {
+				return "", err
+			}
+			if ix, doc, err = s.load(ctx, t, id); err != nil {
+				return "", err
+			}
+		}
+		if err := s.identifyLoaded(ctx, r, ix, doc, *in.Identifier); err != nil {
 			return "", err
 		}
 		return s.Renew(ctx, id)

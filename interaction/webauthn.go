@@ -234,7 +234,7 @@ func (s *Service) VerifyWebAuthn(ctx context.Context, r Request, id string, resp
 	if ix.UserID == "" {
 		return ErrIdentifierNotFound
 	}
-	u, err := s.Accounts.Get(ctx, r.Tenant.ID, ix.UserID)
+	u, uv, err := s.Accounts.GetAt(ctx, r.Tenant.ID, ix.UserID)
 	if err != nil {
 		return err
 	}
@@ -257,7 +257,7 @@ func (s *Service) VerifyWebAuthn(ctx context.Context, r Request, id string, resp
 	if sameFactor != nil {
 		return sameFactor
 	}
-	return s.recordUse(ctx, r, u.ID, a.Credential)
+	return s.recordUse(ctx, r, u, uv, a.Credential)
 }
 
 // errSameFactor: a WebAuthn assertion without user verification after a
@@ -278,8 +278,9 @@ func (s *Service) identifyPasskey(ctx context.Context, r Request, ix *Interactio
 	}
 	parsed, err := verification.ParseAssertion(response)
 	var u *account.User
+	var uv int64
 	if err == nil {
-		u, err = s.Accounts.Find(ctx, r.Tenant.ID, account.KindHandle, b64(parsed.Response.UserHandle))
+		u, uv, err = s.Accounts.FindAt(ctx, r.Tenant.ID, account.KindHandle, b64(parsed.Response.UserHandle))
 		if errors.Is(err, account.ErrNotFound) {
 			err = verification.ErrUnknownPasskey
 		}
@@ -294,7 +295,7 @@ func (s *Service) identifyPasskey(ctx context.Context, r Request, ix *Interactio
 	}); err != nil {
 		return s.failed(ctx, r, SignIn, MethodPasskey, "", err)
 	}
-	return s.recordUse(ctx, r, u.ID, a.Credential)
+	return s.recordUse(ctx, r, u, uv, a.Credential)
 }
 
 func (s *Service) finishLogin(r Request, u *account.User, c *Ceremony, response []byte) (verification.Assertion, error) {
@@ -309,9 +310,11 @@ func libUserOf(u *account.User) *verification.User {
 	return &verification.User{Handle: u.WebAuthnHandle, Name: u.Username, DisplayName: u.Username, Credentials: u.MFA.WebAuthn}
 }
 
-// recordUse stores a credential's new sign count, backup state and last use.
-func (s *Service) recordUse(ctx context.Context, r Request, uid string, cred account.Credential) error {
-	_, err := s.Accounts.Update(ctx, r.Tenant.ID, uid, func(u *account.User) error {
+// recordUse stores a credential's new sign count, backup state and last use
+// on u, as read at version (no second read unless another write came
+// between).
+func (s *Service) recordUse(ctx context.Context, r Request, u *account.User, version int64, cred account.Credential) error {
+	_, err := s.Accounts.UpdateFrom(ctx, r.Tenant.ID, u.ID, u, version, func(u *account.User) error {
 		i := slices.IndexFunc(u.MFA.WebAuthn, func(c account.Credential) bool { return bytes.Equal(c.ID, cred.ID) })
 		if i >= 0 {
 			u.MFA.WebAuthn[i] = cred

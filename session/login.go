@@ -36,7 +36,7 @@ var loginKind = Kind{Prefix: "sess"}
 func userSessionsKey(tid, uid string) string { return "foyer:t:{" + tid + "}:usess:" + uid }
 
 // Create starts a login session and returns its id (a new random id, never
-// the interaction's).
+// the interaction's), adding it to the user's index in the same round trip.
 func (l *Logins) Create(ctx context.Context, login Login) (string, Login, error) {
 	now := l.Now().UTC()
 	login.AuthTime = now
@@ -45,12 +45,24 @@ func (l *Logins) Create(ctx context.Context, login Login) (string, Login, error)
 	if err != nil {
 		return "", Login{}, err
 	}
-	doc, err := l.Store.Create(ctx, loginKind, data, min(l.Idle, l.Absolute))
+	// The session and its entry in the user's index go out together, in
+	// one round trip.
+	set := []string{userSessionsKey(login.TenantID, login.UserID)}
+	keep := max(l.Absolute.Milliseconds(), 1)
+	var indexed *redis.Cmd
+	doc, err := l.Store.createWith(ctx, loginKind, data, min(l.Idle, l.Absolute), func(p redis.Pipeliner, id string) func() {
+		indexed = indexScript.EvalSha(ctx, p, set, id, keep)
+		// The id is someone else's session (a 256-bit collision): it is
+		// not this user's.
+		return func() { _ = l.Store.hot.SRem(ctx, set[0], id).Err() }
+	})
 	if err != nil {
 		return "", Login{}, err
 	}
-	set := userSessionsKey(login.TenantID, login.UserID)
-	err = indexScript.Run(ctx, l.Store.hot, []string{set}, doc.ID, max(l.Absolute.Milliseconds(), 1)).Err()
+	err = indexed.Err()
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		err = indexScript.Run(ctx, l.Store.hot, set, doc.ID, keep).Err()
+	}
 	return doc.ID, login, wrap("index session", err)
 }
 

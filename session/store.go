@@ -111,6 +111,17 @@ return {1, nv}`)
 
 // Create stores data under a new id with the kind's TTL (or ttl when > 0).
 func (s *Store) Create(ctx context.Context, k Kind, data []byte, ttl time.Duration) (Doc, error) {
+	return s.createWith(ctx, k, data, ttl, nil)
+}
+
+// along is what a create sends in the same round trip as its own command,
+// for the id it tries; it answers what takes those commands back should
+// the id be taken already.
+type along func(p redis.Pipeliner, id string) (undo func())
+
+// createWith is Create that sends more commands, queued by with, in the
+// same pipeline as each attempt.
+func (s *Store) createWith(ctx context.Context, k Kind, data []byte, ttl time.Duration, with along) (Doc, error) {
 	if ttl <= 0 {
 		ttl = k.TTL
 	}
@@ -121,12 +132,31 @@ func (s *Store) Create(ctx context.Context, k Kind, data []byte, ttl time.Durati
 	}
 	for range 3 { // a collision of 256-bit ids is only a safety net
 		id := NewID()
-		n, err := createScript.Run(ctx, s.hot, []string{k.Key(id)}, data, ttl.Milliseconds()).Int()
+		keys, args := []string{k.Key(id)}, []any{data, ttl.Milliseconds()}
+		var created *redis.Cmd
+		var undo func()
+		if with == nil {
+			created = createScript.Run(ctx, s.hot, keys, args...)
+		} else {
+			_, _ = s.hot.Pipelined(ctx, func(p redis.Pipeliner) error {
+				created = createScript.EvalSha(ctx, p, keys, args...)
+				undo = with(p, id)
+				return nil
+			})
+		}
+		n, err := created.Int()
+		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			// First use since Redis started: load the script by sending it whole.
+			n, err = createScript.Run(ctx, s.hot, keys, args...).Int()
+		}
 		if err != nil {
 			return Doc{}, wrap("create", err)
 		}
 		if n == 1 {
 			return Doc{ID: id, Version: 1, Data: data}, nil
+		}
+		if undo != nil {
+			undo()
 		}
 	}
 	return Doc{}, errors.New("session: could not allocate an id")

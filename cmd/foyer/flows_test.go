@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -98,4 +100,64 @@ func BenchmarkPasswordSignIn(b *testing.B) {
 		br.Forget()
 		return br.PasswordSignIn(ctx, "bench_pw", flowPassword)
 	})
+}
+
+// stepCounter is an HTTP transport that records the server's Redis round
+// trips for each request it carries (the in-process server runs no
+// background writers, so every round trip is the request's own).
+type stepCounter struct {
+	next  http.RoundTripper
+	rtt   *counter
+	steps []string
+}
+
+func (s *stepCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+	before := s.rtt.n.Load()
+	resp, err := s.next.RoundTrip(req)
+	s.steps = append(s.steps, fmt.Sprintf("%s %s %d", req.Method, req.URL.Path, s.rtt.n.Load()-before))
+	return resp, err
+}
+
+// TestSignInRoundTrips holds the Redis round trips of each call of a
+// sign-in. A call that only reads or changes the interaction costs one or
+// two (TestRoundTripsPerCall); identifying also reads the user (the index,
+// then the user) and records what it proved, and the identification moves
+// the interaction to a new id (taken, then created: ids live in different
+// cluster slots); submit reads the user, claims the interaction, creates
+// the login session with its index entry (one pipeline), and deletes the
+// interaction.
+func TestSignInRoundTrips(t *testing.T) {
+	h := newHotPath(t)
+	hc, err := flows.NewClient(h.url, 1)
+	require.NoError(t, err)
+	sc := &stepCounter{next: hc.Transport, rtt: h.rtt}
+	hc.Transport = sc
+	b := flows.NewBrowser(hc, h.url)
+	ctx := t.Context()
+	a := authenticator.New(authenticator.WithAlgorithms(authenticator.AlgES256))
+	require.NoError(t, b.SignUp(ctx, "rtt_pk", flowPassword, a))
+	b.Forget()
+	require.NoError(t, b.SignUp(ctx, "rtt_pw", flowPassword, nil))
+	b.Forget()
+	require.NoError(t, b.PasswordSignIn(ctx, "rtt_pw", flowPassword)) // warm up: every script loaded
+	b.Forget()
+	require.NoError(t, b.PasskeySignIn(ctx, a))
+
+	b.Forget()
+	sc.steps = nil
+	require.NoError(t, b.PasskeySignIn(ctx, a))
+	require.Equal(t, []string{
+		"PUT /api/interaction 2", // the new-interaction limit, the create
+		"POST /api/interaction/verification/webauthn-authentication 2",
+		"PUT /api/interaction 7",         // read; the user by handle (2); spend the challenge; the sign count; the new id (2)
+		"POST /api/interaction/submit 5", // read; the user; claim; the login session with its index entry; delete
+	}, sc.steps)
+
+	b.Forget()
+	sc.steps = nil
+	require.NoError(t, b.PasswordSignIn(ctx, "rtt_pw", flowPassword))
+	require.Equal(t, []string{
+		"PUT /api/interaction 6", // the new-interaction limit; the user (2); the attempt limits; their release; the create
+		"POST /api/interaction/submit 5",
+	}, sc.steps)
 }
