@@ -91,3 +91,43 @@ func TestUpdateClaimsOnlyNewIdentifiers(t *testing.T) {
 	require.NoError(t, err, "the unchanged email still finds the user")
 	require.Equal(t, u.ID, got.ID)
 }
+
+// TestUpdateFromKeepsWhatCameBetween: an update from a user read earlier
+// writes without reading again when nothing came between, and re-reads when
+// something did, so the write between is kept, never overwritten.
+func TestUpdateFromKeepsWhatCameBetween(t *testing.T) {
+	rs := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	var reads int
+	rdb.AddHook(redistest.Observer{Seen: func(cmd redis.Cmder) {
+		if cmd.Name() == "hmget" {
+			reads++
+		}
+	}})
+	s := NewStore(rdb, time.Now)
+	ctx := t.Context()
+	require.NoError(t, s.Create(ctx, "t1", &User{Username: "wes"}))
+
+	u, v, err := s.FindAt(ctx, "t1", KindUsername, "wes")
+	require.NoError(t, err)
+	reads = 0
+	_, err = s.UpdateFrom(ctx, "t1", u.ID, u, v, func(u *User) error { u.PrimaryPhone = "+15550100"; return nil })
+	require.NoError(t, err)
+	require.Zero(t, reads, "nothing came between: no second read")
+
+	stale, sv, err := s.GetAt(ctx, "t1", u.ID)
+	require.NoError(t, err)
+	require.Greater(t, sv, v)
+	_, err = s.Update(ctx, "t1", u.ID, func(u *User) error { u.Suspended = true; return nil }) // comes between
+	require.NoError(t, err)
+	reads = 0
+	_, err = s.UpdateFrom(ctx, "t1", u.ID, stale, sv, func(u *User) error { u.Username = "wesley"; return nil })
+	require.NoError(t, err)
+	require.Equal(t, 1, reads, "the lost race read the user again")
+	got, err := s.Get(ctx, "t1", u.ID)
+	require.NoError(t, err)
+	require.Equal(t, "wesley", got.Username)
+	require.True(t, got.Suspended, "the write between is kept")
+	require.Equal(t, "+15550100", got.PrimaryPhone)
+}
