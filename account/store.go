@@ -243,7 +243,8 @@ func (s *Store) UpdateFrom(ctx context.Context, tid, uid string, u *User, versio
 			}
 		}
 		// What changed is read off the identifiers before and after fn: no
-		// copy of the user is needed (each attempt decodes a fresh one).
+		// copy of the user is needed (each attempt has its own: the
+		// caller's on the first, a fresh decode after a lost race).
 		had := u.indexes()
 		if err := fn(u); err != nil {
 			return nil, err
