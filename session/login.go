@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/foyer-auth/foyer/internal/script"
 )
 
 // Login is a signed-in session: who, in which tenant, since when, and how
@@ -49,9 +51,9 @@ func (l *Logins) Create(ctx context.Context, login Login) (string, Login, error)
 	// one round trip.
 	set := []string{userSessionsKey(login.TenantID, login.UserID)}
 	keep := max(l.Absolute.Milliseconds(), 1)
-	var indexed *redis.Cmd
+	var indexed script.Pending
 	doc, err := l.Store.createWith(ctx, loginKind, data, min(l.Idle, l.Absolute), func(p redis.Pipeliner, id string) func() {
-		indexed = indexScript.EvalSha(ctx, p, set, id, keep)
+		indexed = script.Queue(ctx, p, indexScript, set, id, keep)
 		// The id is someone else's session (a 256-bit collision): it is
 		// not this user's.
 		return func() { _ = l.Store.hot.SRem(ctx, set[0], id).Err() }
@@ -59,11 +61,7 @@ func (l *Logins) Create(ctx context.Context, login Login) (string, Login, error)
 	if err != nil {
 		return "", Login{}, err
 	}
-	err = indexed.Err()
-	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-		err = indexScript.Run(ctx, l.Store.hot, set, doc.ID, keep).Err()
-	}
-	return doc.ID, login, wrap("index session", err)
+	return doc.ID, login, wrap("index session", indexed.Cmd(ctx, l.Store.hot).Err())
 }
 
 // indexScript adds a login session to its user's index and extends the

@@ -12,6 +12,8 @@ import (
 	"unsafe"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/foyer-auth/foyer/internal/script"
 )
 
 var (
@@ -138,17 +140,15 @@ func (s *Store) createWith(ctx context.Context, k Kind, data []byte, ttl time.Du
 		if with == nil {
 			created = createScript.Run(ctx, s.hot, keys, args...)
 		} else {
+			var q script.Pending
 			_, _ = s.hot.Pipelined(ctx, func(p redis.Pipeliner) error {
-				created = createScript.EvalSha(ctx, p, keys, args...)
+				q = script.Queue(ctx, p, createScript, keys, args...)
 				undo = with(p, id)
 				return nil
 			})
+			created = q.Cmd(ctx, s.hot)
 		}
 		n, err := created.Int()
-		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			// First use since Redis started: load the script by sending it whole.
-			n, err = createScript.Run(ctx, s.hot, keys, args...).Int()
-		}
 		if err != nil {
 			return Doc{}, wrap("create", err)
 		}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/foyer-auth/foyer/internal/script"
 )
 
 // ErrLimited matches every *LimitError.
@@ -170,21 +172,17 @@ func (l *Limiter) eval(ctx context.Context, tenantID string, buckets []Bucket, m
 		}
 		return []int64{w}, nil
 	}
-	cmds := make([]*redis.Cmd, len(buckets))
+	checks := make([]script.Pending, len(buckets))
 	_, _ = l.hot.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, b := range buckets {
 			keys[i] = b.key(tenantID)
-			cmds[i] = limitScript.EvalSha(ctx, p, []string{keys[i]}, args(b)...)
+			checks[i] = script.Queue(ctx, p, limitScript, []string{keys[i]}, args(b)...)
 		}
 		return nil
 	})
 	out := make([]int64, len(buckets))
-	for i, c := range cmds {
-		w, err := c.Int64()
-		if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			// First use since Redis started: load the script by sending it whole.
-			w, err = limitScript.Run(ctx, l.hot, []string{keys[i]}, args(buckets[i])...).Int64()
-		}
+	for i, c := range checks {
+		w, err := c.Cmd(ctx, l.hot).Int64()
 		if err != nil {
 			return nil, fmt.Errorf("%w: rate limit: %w", ErrStorage, err)
 		}
