@@ -5,10 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/foyer-auth/foyer/internal/redistest"
 	"github.com/foyer-auth/foyer/tenant"
-	"github.com/redis/go-redis/v9"
-	"github.com/stretchr/testify/require"
 )
 
 // Replicas started together on one Redis all find the demo tenant, though
@@ -20,7 +22,7 @@ func TestDemoTenantWithReplicas(t *testing.T) {
 	store := tenant.NewStore(rdb, time.Now)
 	var wg sync.WaitGroup
 	for range 8 {
-		wg.Go(func() { require.NoError(t, ensureDemoTenant(t.Context(), store)) })
+		wg.Go(func() { assert.NoError(t, ensureDemoTenant(t.Context(), store)) })
 	}
 	wg.Wait()
 	demo, err := store.BySlug(t.Context(), "demo")
