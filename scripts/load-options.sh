@@ -107,7 +107,7 @@ one() {
     split(c0, a, " "); split(c1, b, " "); n = v["requests"]
     rps = n / (v["duration_us"] / 1e6); us = dt * 1e6 / hz / n; sc = dy / n
     busy = 100 * (b[1] - a[1]) / (b[1] - a[1] + b[2] - a[2])
-    printf "%-8s %6.0f req/s  p50 %5.2f ms  p99 %5.2f ms  server %5.1f us CPU/req  %.2f read+write syscalls/req  %.3f Redis writes/req  CPU 1 %2.0f%% busy  errors %d\n",
+    printf "%-8s %6.0f req/s  p50 %5.2f ms  p99 %5.2f ms  server %5.1f us CPU/req  %.2f read+write syscalls/req  %.3f Redis round trips/req  CPU 1 %2.0f%% busy  errors %d\n",
       who, rps, v["p50_us"] / 1000, v["p99_us"] / 1000, us, sc, db / n, busy, v["non2xx"] + v["sockerr"]
     printf "%s\t%f\t%f\t%f\t%f\n", who, rps, us, sc, busy >> tsv }' "$out/wrk.txt"
 }
