@@ -114,48 +114,48 @@ func (s *Service) SendCode(ctx context.Context, r Request, id string, in SendCod
 // interaction's event and applies what it proves: for SignIn and
 // ForgotPassword the user owning it, for Register a verified profile field.
 // Every try is counted in the interaction.
-func (s *Service) identifyByCode(ctx context.Context, r Request, ix *Interaction, doc session.Doc, in IdentifierInput, kind, value string) error {
+func (s *Service) identifyByCode(ctx context.Context, r Request, ix *Interaction, doc session.Doc, in IdentifierInput, kind, value string) (string, error) {
 	if ix.Code == nil {
-		return ErrCodeNotFound
+		return "", ErrCodeNotFound
 	}
 	var u *account.User
 	if ix.Event != Register {
 		var err error
 		if u, err = s.Accounts.Find(ctx, r.Tenant.ID, kind, value); err != nil && !errors.Is(err, account.ErrNotFound) {
-			return err
+			return "", err
 		}
 	}
 	var checkErr error
-	err := s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
+	id, err := s.saveMove(ctx, r.Tenant, ix, doc, func(cur *Interaction) (bool, error) {
 		if cur.Code == nil {
 			checkErr = ErrCodeNotFound
-			return nil
+			return false, nil
 		}
 		code := *cur.Code
 		to := verification.Target{Channel: kind, Recipient: value, Purpose: string(cur.Event)}
 		checkErr = code.Check(to, in.VerificationCode, s.Now(), verification.DefaultCodeMaxTries, s.CodeKey)
 		if checkErr != nil {
 			cur.Code = &code // the failed try is counted
-			return nil
+			return false, nil
 		}
 		cur.Code = nil // used once
 		v := Verified{Method: kind + "Code", Kind: kind, Value: value}
 		switch {
 		case u != nil:
 			identified(cur, u, v)
-			return nil
+			return true, nil
 		case cur.Event == Register && kind == account.KindEmail:
 			cur.Profile.Email = value
 		case cur.Event == Register:
 			cur.Profile.Phone = value
 		}
 		cur.Verified = append(cur.Verified, v)
-		return nil
+		return true, nil
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
-	return s.failed(ctx, r, ix.Event, MethodCode, uidOf(u), codeErr(checkErr))
+	return id, s.failed(ctx, r, ix.Event, MethodCode, uidOf(u), codeErr(checkErr))
 }
 
 func codeErr(err error) error {

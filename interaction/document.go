@@ -60,9 +60,11 @@ type Interaction struct {
 	PendingBackupCodes []string `json:"pendingBackupCodes,omitempty"`
 	// MFASkipped records that the user skipped optional MFA binding.
 	MFASkipped bool `json:"mfaSkipped,omitempty"`
-	// Submitting marks an interaction claimed by a submit under way: every
-	// other request treats it as gone, so one interaction yields at most
-	// one submit. A failed submit clears it.
+	// Submitting marks an interaction claimed by a submit of an earlier
+	// Foyer, which claimed before it deleted: every request treats it as
+	// gone (decode). Submit now deletes the interaction at once
+	// (session.Store.Take), so nothing sets it; it is read so that a
+	// document claimed during an upgrade yields at most one submit.
 	Submitting bool `json:"submitting,omitempty"`
 	// AuthRequestID is the OpenID Connect authorization request this
 	// interaction signs in for ("" when started by the API alone).

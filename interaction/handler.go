@@ -81,10 +81,19 @@ func (h *Handler) start(c *fiber.Ctx) error {
 		}
 	}
 	id, err := h.Service.Start(c.UserContext(), request(c), cookieID(c), in)
+	return h.moved(c, id, err)
+}
+
+// moved answers a call that may have moved the interaction to id: the
+// cookie follows it even when a step after the move failed (the sign
+// count of a passkey, say), since the old id is gone.
+func (h *Handler) moved(c *fiber.Ctx, id string, err error) error {
+	if id != "" && (err == nil || id != cookieID(c)) {
+		setCookie(c, id, h.Service.Kind.TTL)
+	}
 	if err != nil {
 		return err
 	}
-	setCookie(c, id, h.Service.Kind.TTL)
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -169,16 +178,8 @@ func (h *Handler) identify(c *fiber.Ctx) error {
 	if err := h.checkPasskey(&in, "passkey."); err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	if err := h.Service.Identify(ctx, request(c), cookieID(c), in); err != nil {
-		return err
-	}
-	id, err := h.Service.Renew(ctx, cookieID(c))
-	if err != nil {
-		return err
-	}
-	setCookie(c, id, h.Service.Kind.TTL)
-	return c.SendStatus(fiber.StatusNoContent)
+	id, err := h.Service.Identify(c.UserContext(), request(c), cookieID(c), in)
+	return h.moved(c, id, err)
 }
 
 func (h *Handler) profile(replace bool) fiber.Handler {

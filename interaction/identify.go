@@ -79,46 +79,49 @@ func normalizeEmail(s string) (string, error) {
 	return e, err
 }
 
-// Identify verifies an identifier and records the user it proves.
-func (s *Service) Identify(ctx context.Context, r Request, id string, in IdentifierInput) error {
+// Identify verifies an identifier and records the user it proves. A
+// success moves the interaction to a new id, which it returns for the
+// cookie (session fixation: an id planted in a victim's browser must not
+// be the one that the victim's sign-in finishes).
+func (s *Service) Identify(ctx context.Context, r Request, id string, in IdentifierInput) (string, error) {
 	ix, doc, err := s.load(ctx, r.Tenant, id)
 	if err != nil {
-		return err
+		return "", err
 	}
 	return s.identifyLoaded(ctx, r, ix, doc, in)
 }
 
 // identifyLoaded is Identify on the interaction the caller has just read.
-func (s *Service) identifyLoaded(ctx context.Context, r Request, ix *Interaction, doc session.Doc, in IdentifierInput) error {
+func (s *Service) identifyLoaded(ctx context.Context, r Request, ix *Interaction, doc session.Doc, in IdentifierInput) (string, error) {
 	if len(in.Passkey) > 0 {
 		if _, _, err := in.kind(); err != nil {
-			return err
+			return "", err
 		}
 		if ix.Event != SignIn {
-			return ErrMFASignInOnly
+			return "", ErrMFASignInOnly
 		}
 		return s.identifyPasskey(ctx, r, ix, doc, in.Passkey)
 	}
 	if in.VerificationCode != "" {
 		kind, value, err := in.kind()
 		if err != nil {
-			return err
+			return "", err
 		}
 		return s.identifyByCode(ctx, r, ix, doc, in, kind, value)
 	}
 	event := ix.Event
 	u, v, err := s.identify(ctx, r, event, in)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
+	return s.saveMove(ctx, r.Tenant, ix, doc, func(cur *Interaction) (bool, error) {
 		if cur.Event != event {
 			// The event changed while the password was checked: the
 			// proof was for the other event (switchEvent).
-			return session.ErrConflict
+			return false, session.ErrConflict
 		}
 		identified(cur, u, v)
-		return nil
+		return true, nil
 	})
 }
 

@@ -50,25 +50,20 @@ func (s *Service) load(ctx context.Context, t *tenant.Tenant, id string) (*Inter
 	return ix, doc, err
 }
 
-// decode parses an interaction of tenant t. One claimed by a submit under
-// way is already spent: it answers ErrNotFound, as a deleted one would.
+// decode parses an interaction of tenant t. One marked by a submit of an
+// earlier Foyer (which claimed the interaction before deleting it; submit
+// now takes it at once) is already spent: it answers ErrNotFound, as a
+// deleted one would.
 func decode(t *tenant.Tenant, doc session.Doc) (*Interaction, error) {
-	ix, err := decodeClaimed(t, doc)
-	if err == nil && ix.Submitting {
-		return nil, ErrNotFound
-	}
-	return ix, err
-}
-
-// decodeClaimed is decode that also accepts a claimed interaction, for the
-// submit that claimed it.
-func decodeClaimed(t *tenant.Tenant, doc session.Doc) (*Interaction, error) {
 	ix, err := unmarshal(doc.Data)
 	if err != nil {
 		return nil, fmt.Errorf("interaction: corrupt document: %w", err)
 	}
 	if ix.TenantID != t.ID {
 		return nil, tenant.ErrMismatch
+	}
+	if ix.Submitting {
+		return nil, ErrNotFound
 	}
 	return ix, nil
 }
@@ -92,6 +87,25 @@ func (s *Service) update(ctx context.Context, t *tenant.Tenant, id string, fn fu
 func (s *Service) save(ctx context.Context, t *tenant.Tenant, ix *Interaction, doc session.Doc, fn func(ix *Interaction) error) error {
 	_, err := s.Store.UpdateFrom(ctx, s.Kind, doc, s.mutateFrom(t, ix, doc, fn))
 	return notFound(err)
+}
+
+// saveMove is save whose fn also answers whether the interaction moves to
+// a new id (session.Store.UpdateMove), which costs no round trip of its
+// own. It returns the id the interaction has afterwards.
+func (s *Service) saveMove(ctx context.Context, t *tenant.Tenant, ix *Interaction, doc session.Doc, fn func(ix *Interaction) (bool, error)) (string, error) {
+	var move bool
+	mut := s.mutateFrom(t, ix, doc, func(cur *Interaction) (err error) {
+		move, err = fn(cur)
+		return err
+	})
+	d, err := s.Store.UpdateMove(ctx, s.Kind, doc, func(old session.Doc) ([]byte, bool, error) {
+		data, err := mut(old)
+		return data, move, err
+	})
+	if err != nil {
+		return "", notFound(err)
+	}
+	return d.ID, nil
 }
 
 // mutate adapts fn to session.Store's update function: decode, check the
@@ -151,10 +165,7 @@ func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput
 				return "", err
 			}
 		}
-		if err := s.identifyLoaded(ctx, r, ix, doc, *in.Identifier); err != nil {
-			return "", err
-		}
-		return s.Renew(ctx, id)
+		return s.identifyLoaded(ctx, r, ix, doc, *in.Identifier)
 	}
 	// A new interaction is counted against the client's address before any
 	// work; one that turns out to be needed only because the cookie names
@@ -231,19 +242,6 @@ func (s *Service) Start(ctx context.Context, r Request, id string, in StartInput
 	}
 	if id != "" && id != doc.ID {
 		_ = s.Store.Delete(ctx, s.Kind, id) // replaced; it would expire anyway
-	}
-	return doc.ID, nil
-}
-
-// Renew moves the interaction to a new id after it identified someone
-// (session fixation: an id planted in a victim's browser must not be the
-// one that the victim's sign-in finishes). The caller sets the new cookie.
-// An update racing with the move either lands before it and is carried
-// over, or fails as not found (session.Store.Rotate).
-func (s *Service) Renew(ctx context.Context, id string) (string, error) {
-	doc, err := s.Store.Rotate(ctx, s.Kind, id)
-	if err != nil {
-		return "", notFound(err)
 	}
 	return doc.ID, nil
 }

@@ -20,11 +20,12 @@ type SubmitResult struct {
 }
 
 // Submit finishes the interaction: it decides what is still missing
-// (requirements), and when nothing is, claims the interaction (so that a
-// parallel submit finds it gone), creates the user (Register) or resets the
-// password (ForgotPassword), signs the user in under a new session id, and
-// deletes the interaction. loginID is the login session the browser
-// presented, which a new sign-in ends.
+// (requirements), and when nothing is, takes the interaction (deletes it at
+// the version the decision was made on, so that a parallel submit or a late
+// change finds it gone), creates the user (Register) or resets the password
+// (ForgotPassword), and signs the user in under a new session id. If that
+// fails, the interaction is put back. loginID is the login session the
+// browser presented, which a new sign-in ends.
 func (s *Service) Submit(ctx context.Context, r Request, id, loginID string) (SubmitResult, error) {
 	t := r.Tenant
 	for {
@@ -39,48 +40,24 @@ func (s *Service) Submit(ctx context.Context, r Request, id, loginID string) (Su
 		if u != nil && u.Suspended {
 			return SubmitResult{}, s.failed(ctx, r, ix.Event, firstMethod(ix), u.ID, ErrSuspended)
 		}
-		claimed, err := s.claim(ctx, ix, doc)
-		if errors.Is(err, errChanged) {
+		err = s.Store.Take(ctx, s.Kind, doc)
+		if errors.Is(err, session.ErrChanged) {
 			continue // decide again on what another request just wrote
 		}
 		if err != nil {
 			return SubmitResult{}, notFound(err)
 		}
-		res, u, err := s.finish(ctx, r, id, loginID, ix, u)
+		res, u, err := s.finish(ctx, r, loginID, ix, u)
 		if err == nil {
 			s.recordSubmit(ctx, r, ix, u)
 		} else {
 			// Nothing was finished: the interaction is usable again (to
-			// pick another username, say). A failure to release leaves
-			// it claimed until it expires; the user starts again.
-			_, _ = s.Store.UpdateFrom(context.WithoutCancel(ctx), s.Kind, claimed, func(old session.Doc) ([]byte, error) {
-				cur, err := decodeClaimed(t, old)
-				if err != nil {
-					return nil, err
-				}
-				cur.Submitting = false
-				return marshal(cur)
-			})
+			// pick another username, say). A failure to put it back
+			// loses it, as a crash would; the user starts again.
+			_ = s.Store.Restore(context.WithoutCancel(ctx), s.Kind, doc)
 		}
 		return res, err
 	}
-}
-
-// errChanged: the interaction changed between the checks of a submit and
-// its claim.
-var errChanged = errors.New("interaction changed during submit")
-
-// claim marks the interaction as being submitted, by compare-and-swap on
-// the version the submit's checks ran on.
-func (s *Service) claim(ctx context.Context, ix *Interaction, doc session.Doc) (session.Doc, error) {
-	return s.Store.UpdateFrom(ctx, s.Kind, doc, func(old session.Doc) ([]byte, error) {
-		if old.Version != doc.Version {
-			return nil, errChanged
-		}
-		cp := *ix
-		cp.Submitting = true
-		return marshal(&cp)
-	})
 }
 
 // ready checks that ix has everything its event needs (requirements), and
@@ -106,7 +83,7 @@ func (s *Service) ready(ctx context.Context, t *tenant.Tenant, ix *Interaction) 
 
 // finish carries out a claimed submit, and returns the user it signed in
 // (or reset, or created).
-func (s *Service) finish(ctx context.Context, r Request, id, loginID string, ix *Interaction, u *account.User) (SubmitResult, *account.User, error) {
+func (s *Service) finish(ctx context.Context, r Request, loginID string, ix *Interaction, u *account.User) (SubmitResult, *account.User, error) {
 	t := r.Tenant
 	// The gate judges the factors the user had before this interaction
 	// bound any: a factor bound here is checked by binding it.
@@ -114,7 +91,7 @@ func (s *Service) finish(ctx context.Context, r Request, id, loginID string, ix 
 	var err error
 	switch ix.Event {
 	case ForgotPassword:
-		res, err := s.resetPassword(ctx, t, id, loginID, ix, u)
+		res, err := s.resetPassword(ctx, t, loginID, ix, u)
 		return res, u, err
 	case Register:
 		if u, err = s.createUser(ctx, t, ix); err != nil {
@@ -130,7 +107,7 @@ func (s *Service) finish(ctx context.Context, r Request, id, loginID string, ix 
 			}
 		}
 	}
-	res, err := s.signIn(ctx, t, id, loginID, ix, u, had)
+	res, err := s.signIn(ctx, t, loginID, ix, u, had)
 	return res, u, err
 }
 
@@ -139,8 +116,9 @@ func (s *Service) finish(ctx context.Context, r Request, id, loginID string, ix 
 // submit (ARCHITECTURE §9: every path that
 // ends signed in passes the same gate), ends the login session the browser
 // presented (loginID, when it is this tenant's: signing in again replaces
-// it), starts a login session under a new id, and deletes the interaction.
-func (s *Service) signIn(ctx context.Context, t *tenant.Tenant, id, loginID string, ix *Interaction, u *account.User, had []string) (SubmitResult, error) {
+// it), and starts a login session under a new id. The interaction is gone
+// already (Submit took it).
+func (s *Service) signIn(ctx context.Context, t *tenant.Tenant, loginID string, ix *Interaction, u *account.User, had []string) (SubmitResult, error) {
 	if need, ok := mfaGate(t, ix, had); !ok {
 		return SubmitResult{}, need.err
 	}
@@ -151,9 +129,6 @@ func (s *Service) signIn(ctx context.Context, t *tenant.Tenant, id, loginID stri
 	}
 	sid, login, err := s.Logins.Create(ctx, session.Login{TenantID: t.ID, UserID: u.ID, Methods: methods(ix)})
 	if err != nil {
-		return SubmitResult{}, err
-	}
-	if err := s.Store.Delete(ctx, s.Kind, id); err != nil {
 		return SubmitResult{}, err
 	}
 	to, err := s.redirectAfterSignIn(ctx, t, ix, FinishedLogin{SessionID: sid, Login: login, User: u})
@@ -174,7 +149,7 @@ func (s *Service) signIn(ctx context.Context, t *tenant.Tenant, id, loginID stri
 // single step (the password is set exactly once, and no ForgotPassword
 // interaction ever has to verify or bind factors) and leaves one place, the
 // sign-in, where second factors are checked.
-func (s *Service) resetPassword(ctx context.Context, t *tenant.Tenant, id, loginID string, ix *Interaction, u *account.User) (SubmitResult, error) {
+func (s *Service) resetPassword(ctx context.Context, t *tenant.Tenant, loginID string, ix *Interaction, u *account.User) (SubmitResult, error) {
 	if _, err := s.Accounts.Update(ctx, t.ID, u.ID, func(u *account.User) error {
 		u.PasswordHash = ix.Profile.PasswordHash
 		return nil
@@ -186,10 +161,10 @@ func (s *Service) resetPassword(ctx context.Context, t *tenant.Tenant, id, login
 	}
 	if t.Settings.SignInAfterReset {
 		if _, ok := mfaGate(t, ix, u.Factors()); ok {
-			return s.signIn(ctx, t, id, loginID, ix, u, u.Factors())
+			return s.signIn(ctx, t, loginID, ix, u, u.Factors())
 		}
 	}
-	return SubmitResult{}, s.Store.Delete(ctx, s.Kind, id)
+	return SubmitResult{}, nil
 }
 
 func verifiedContact(ix *Interaction) bool {

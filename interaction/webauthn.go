@@ -140,37 +140,33 @@ func (s *Service) keepCeremony(ctx context.Context, r Request, ix *Interaction, 
 	return notFound(err)
 }
 
-// consume removes the ceremony the caller verified against (its session,
-// which begins with the challenge, names it), and applies the result, in
-// one compare-and-swap: a replayed or concurrent response finds the
-// ceremony gone. On failure the ceremony is spent all the same.
-func (s *Service) consume(ctx context.Context, r Request, ix *Interaction, doc session.Doc, ceremony []byte, apply func(cur *Interaction) error) error {
-	err := s.save(ctx, r.Tenant, ix, doc, func(cur *Interaction) error {
+// spend removes the ceremony the caller verified against (its session,
+// which begins with the challenge, names it), whatever the outcome of the
+// verification (a failed attempt cannot be retried against the same
+// challenge), and applies the result when verr is nil, in one
+// compare-and-swap: a replayed or concurrent response finds the ceremony
+// gone. A result that identifies someone moves the interaction to a new id
+// in the same write (move); spend returns the id the interaction has
+// afterwards, and verr as an API error.
+func (s *Service) spend(ctx context.Context, r Request, ix *Interaction, doc session.Doc, ceremony []byte, verr error, move bool, apply func(cur *Interaction)) (string, error) {
+	id, err := s.saveMove(ctx, r.Tenant, ix, doc, func(cur *Interaction) (bool, error) {
 		if cur.Ceremony == nil || !bytes.Equal(cur.Ceremony.Session, ceremony) {
-			return errCeremonyConsumed
+			return false, errCeremonyConsumed
 		}
 		cur.Ceremony = nil
-		return apply(cur)
+		if verr != nil {
+			return false, nil
+		}
+		apply(cur)
+		return move, nil
 	})
 	if errors.Is(err, errCeremonyConsumed) {
-		return ErrPendingNotFound
+		return "", ErrPendingNotFound
 	}
-	return err
-}
-
-// spend consumes the ceremony whatever the outcome of its verification
-// (a failed attempt cannot be retried against the same challenge); apply
-// records the result only when verr is nil. It answers verr as an API error.
-func (s *Service) spend(ctx context.Context, r Request, ix *Interaction, doc session.Doc, ceremony []byte, verr error, apply func(cur *Interaction)) error {
-	if err := s.consume(ctx, r, ix, doc, ceremony, func(cur *Interaction) error {
-		if verr == nil {
-			apply(cur)
-		}
-		return nil
-	}); err != nil {
-		return err
+	if err != nil {
+		return "", err
 	}
-	return webauthnErr(verr)
+	return id, webauthnErr(verr)
 }
 
 // pending returns the interaction and its ceremony of the wanted kind.
@@ -203,7 +199,7 @@ func (s *Service) BindWebAuthn(ctx context.Context, r Request, id string, respon
 		return verr // storage: the ceremony is kept for a retry
 	}
 	cred.Name = "Passkey"
-	return s.spend(ctx, r, ix, doc, c.Session, verr, func(cur *Interaction) {
+	_, err = s.spend(ctx, r, ix, doc, c.Session, verr, false, func(cur *Interaction) {
 		cur.PendingCredentials = append(cur.PendingCredentials, cred)
 		if c.Conditional {
 			return // created silently: it proves nothing about who is here
@@ -211,6 +207,7 @@ func (s *Service) BindWebAuthn(ctx context.Context, r Request, id string, respon
 		cur.MFAVerified = true
 		cur.Verified = append(cur.Verified, Verified{Method: "webauthn"})
 	})
+	return err
 }
 
 // VerifyWebAuthn verifies an assertion as the second factor of a sign-in.
@@ -240,7 +237,7 @@ func (s *Service) VerifyWebAuthn(ctx context.Context, r Request, id string, resp
 	}
 	a, verr := s.finishLogin(r, u, c, response)
 	var sameFactor error
-	if err := s.spend(ctx, r, ix, doc, c.Session, verr, func(cur *Interaction) {
+	if _, err := s.spend(ctx, r, ix, doc, c.Session, verr, false, func(cur *Interaction) {
 		if cur.UserID != u.ID {
 			sameFactor = ErrIdentifierNotFound // another user was identified meanwhile
 			return
@@ -271,10 +268,10 @@ func identifiedByPasskey(ix *Interaction) bool {
 
 // identifyPasskey identifies a user by a discoverable credential. With user
 // verification it proves two factors at once.
-func (s *Service) identifyPasskey(ctx context.Context, r Request, ix *Interaction, doc session.Doc, response []byte) error {
+func (s *Service) identifyPasskey(ctx context.Context, r Request, ix *Interaction, doc session.Doc, response []byte) (string, error) {
 	c := ix.Ceremony
 	if c == nil || c.Kind != kindAuthentication {
-		return ErrPendingNotFound
+		return "", ErrPendingNotFound
 	}
 	parsed, err := verification.ParseAssertion(response)
 	var u *account.User
@@ -289,13 +286,14 @@ func (s *Service) identifyPasskey(ctx context.Context, r Request, ix *Interactio
 	if err == nil {
 		a, err = s.WebAuthn.FinishLogin(r.Tenant, r.Origin, libUserOf(u), c.Session, parsed, s.Now())
 	}
-	if err := s.spend(ctx, r, ix, doc, c.Session, err, func(cur *Interaction) {
+	id, err := s.spend(ctx, r, ix, doc, c.Session, err, true, func(cur *Interaction) {
 		identified(cur, u, Verified{Method: "passkey", Kind: "passkey", Value: b64(a.Credential.ID)})
 		cur.MFAVerified = cur.MFAVerified || a.UserVerified
-	}); err != nil {
-		return s.failed(ctx, r, SignIn, MethodPasskey, "", err)
+	})
+	if err != nil {
+		return "", s.failed(ctx, r, SignIn, MethodPasskey, "", err)
 	}
-	return s.recordUse(ctx, r, u, uv, a.Credential)
+	return id, s.recordUse(ctx, r, u, uv, a.Credential)
 }
 
 func (s *Service) finishLogin(r Request, u *account.User, c *Ceremony, response []byte) (verification.Assertion, error) {

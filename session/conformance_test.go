@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -164,7 +165,7 @@ func runConformance(t *testing.T, newClient func(t *testing.T) redis.UniversalCl
 		}
 		got, err := s.Get(t.Context(), ix, doc.ID)
 		require.NoError(t, err)
-		require.Equal(t, session.Doc{ID: doc.ID, Version: 4, Data: []byte("abbb")}, got)
+		require.Equal(t, session.Doc{ID: doc.ID, Version: 4, Data: []byte("abbb"), Expires: doc.Expires}, got)
 		v, err := rdb.HGet(t.Context(), ix.Key(doc.ID), "v").Result()
 		require.NoError(t, err)
 		require.Equal(t, "4", v)
@@ -304,38 +305,69 @@ func runConformance(t *testing.T, newClient func(t *testing.T) redis.UniversalCl
 		require.Empty(t, keys)
 	})
 
-	t.Run("RotateMovesDocument", func(t *testing.T) {
+	moveTo := func(data string) func(session.Doc) ([]byte, bool, error) {
+		return func(session.Doc) ([]byte, bool, error) { return []byte(data), true, nil }
+	}
+
+	t.Run("UpdateMoveMovesDocument", func(t *testing.T) {
 		s, rdb := setup(t)
-		doc := create(t, s, "a")
-		_, err := s.Update(t.Context(), ix, doc.ID, func(session.Doc) ([]byte, error) { return []byte("payload"), nil })
+		doc, err := s.Create(t.Context(), ix, []byte("a"), 7*time.Second)
 		require.NoError(t, err)
-		require.NoError(t, rdb.PExpire(t.Context(), ix.Key(doc.ID), 7*time.Second).Err())
+		require.Positive(t, doc.Expires)
+		doc, err = s.UpdateFrom(t.Context(), ix, doc, func(session.Doc) ([]byte, error) { return []byte("b"), nil })
+		require.NoError(t, err)
 
-		rotated, err := s.Rotate(t.Context(), ix, doc.ID)
+		moved, err := s.UpdateMove(t.Context(), ix, doc, moveTo("payload"))
 		require.NoError(t, err)
-		require.NotEqual(t, doc.ID, rotated.ID)
-		require.Regexp(t, idPattern, rotated.ID)
-		require.Equal(t, "payload", string(rotated.Data))
+		require.NotEqual(t, doc.ID, moved.ID)
+		require.Regexp(t, idPattern, moved.ID)
+		require.Equal(t, session.Doc{ID: moved.ID, Version: 1, Data: []byte("payload"), Expires: doc.Expires}, moved)
 
-		got, err := s.Get(t.Context(), ix, rotated.ID)
+		got, err := s.Get(t.Context(), ix, moved.ID)
 		require.NoError(t, err)
-		require.Equal(t, "payload", string(got.Data))
-		_, err = s.Get(t.Context(), ix, doc.ID)
-		require.ErrorIs(t, err, session.ErrNotFound)
+		require.Equal(t, moved, got)
 		require.False(t, exists(t, rdb, doc.ID))
-
-		ttl := pttl(t, rdb, rotated.ID)
+		// The moved document keeps the lifetime it was created with.
+		ttl := pttl(t, rdb, moved.ID)
 		require.Greater(t, ttl, 5*time.Second)
 		require.LessOrEqual(t, ttl, 7*time.Second)
 
-		_, err = s.Rotate(t.Context(), ix, doc.ID)
+		// The old id is gone for good: moving or updating it again fails.
+		_, err = s.UpdateMove(t.Context(), ix, doc, moveTo("again"))
 		require.ErrorIs(t, err, session.ErrNotFound)
+		keys, err := rdb.Keys(t.Context(), "*").Result()
+		require.NoError(t, err)
+		require.Equal(t, []string{ix.Key(moved.ID)}, keys, "a failed move left a document behind")
+
+		// A function that answers no move updates in place.
+		stay, err := s.UpdateMove(t.Context(), ix, moved, func(session.Doc) ([]byte, bool, error) { return []byte("here"), false, nil })
+		require.NoError(t, err)
+		require.Equal(t, session.Doc{ID: moved.ID, Version: 2, Data: []byte("here"), Expires: doc.Expires}, stay)
 	})
 
-	t.Run("RotateLosesNoConcurrentUpdate", func(t *testing.T) {
-		s, _ := setup(t)
+	t.Run("UpdateMoveOfDocumentWithoutExpiry", func(t *testing.T) {
+		// Documents written before Foyer kept their expiry move with the
+		// kind's lifetime.
+		s, rdb := setup(t)
+		id := session.NewID()
+		require.NoError(t, rdb.HSet(t.Context(), ix.Key(id), "v", "3", "doc", "old").Err())
+		require.NoError(t, rdb.PExpire(t.Context(), ix.Key(id), time.Minute).Err())
+		doc, err := s.Get(t.Context(), ix, id)
+		require.NoError(t, err)
+		require.Equal(t, session.Doc{ID: id, Version: 3, Data: []byte("old")}, doc)
+		moved, err := s.UpdateMove(t.Context(), ix, doc, moveTo("new"))
+		require.NoError(t, err)
+		require.Positive(t, moved.Expires)
+		ttl := pttl(t, rdb, moved.ID)
+		require.Greater(t, ttl, 59*time.Minute)
+		require.False(t, exists(t, rdb, id))
+	})
+
+	t.Run("UpdateMoveLosesNoConcurrentUpdate", func(t *testing.T) {
+		s, rdb := setup(t)
 		// An update that reports success on the old id must be in the
-		// rotated document; one that comes too late must fail, not vanish.
+		// moved document; one that comes too late must fail, not vanish;
+		// and a move that lost a race leaves no document behind.
 		for round := range 20 {
 			doc := create(t, s, "[]")
 			var wg sync.WaitGroup
@@ -364,24 +396,80 @@ func runConformance(t *testing.T, newClient func(t *testing.T) redis.UniversalCl
 							t.Errorf("update: %v", err)
 							return
 						}
-						acked <- item
+						select {
+						case acked <- item:
+						case <-stop:
+							return
+						}
 					}
 				})
 			}
 			time.Sleep(time.Duration(round%5) * time.Millisecond)
-			rotated, err := s.Rotate(t.Context(), ix, doc.ID)
+			moved, err := s.UpdateMove(t.Context(), ix, doc, func(old session.Doc) ([]byte, bool, error) {
+				var items []int
+				if err := json.Unmarshal(old.Data, &items); err != nil {
+					return nil, false, err
+				}
+				b, err := json.Marshal(append(items, -1))
+				return b, true, err
+			})
 			close(stop)
 			wg.Wait()
 			close(acked)
 			require.NoError(t, err)
-			got, err := s.Get(t.Context(), ix, rotated.ID)
+			got, err := s.Get(t.Context(), ix, moved.ID)
 			require.NoError(t, err)
 			var items []int
 			require.NoError(t, json.Unmarshal(got.Data, &items))
+			require.Contains(t, items, -1)
 			for item := range acked {
-				require.Contains(t, items, item, "round %d: acknowledged update lost by Rotate", round)
+				require.Contains(t, items, item, "round %d: acknowledged update lost by the move", round)
 			}
+			keys, err := rdb.Keys(t.Context(), "*").Result()
+			require.NoError(t, err)
+			require.Equal(t, []string{ix.Key(moved.ID)}, keys, "round %d", round)
+			require.NoError(t, s.Delete(t.Context(), ix, moved.ID))
 		}
+	})
+
+	t.Run("TakeAndRestore", func(t *testing.T) {
+		s, rdb := setup(t)
+		doc, err := s.Create(t.Context(), ix, []byte("a"), 7*time.Second)
+		require.NoError(t, err)
+		newer, err := s.UpdateFrom(t.Context(), ix, doc, func(session.Doc) ([]byte, error) { return []byte("b"), nil })
+		require.NoError(t, err)
+
+		// Taken only at the version the caller decided on.
+		require.ErrorIs(t, s.Take(t.Context(), ix, doc), session.ErrChanged)
+		got, err := s.Get(t.Context(), ix, doc.ID)
+		require.NoError(t, err)
+		require.Equal(t, newer, got)
+		require.NoError(t, s.Take(t.Context(), ix, newer))
+		require.False(t, exists(t, rdb, doc.ID))
+		require.ErrorIs(t, s.Take(t.Context(), ix, newer), session.ErrNotFound)
+
+		// Put back one version on, with the lifetime it had.
+		require.NoError(t, s.Restore(t.Context(), ix, newer))
+		got, err = s.Get(t.Context(), ix, doc.ID)
+		require.NoError(t, err)
+		require.Equal(t, session.Doc{ID: doc.ID, Version: newer.Version + 1, Data: []byte("b"), Expires: doc.Expires}, got)
+		ttl := pttl(t, rdb, doc.ID)
+		require.Greater(t, ttl, 5*time.Second)
+		require.LessOrEqual(t, ttl, 7*time.Second)
+		// A compare-and-swap begun before the take reads again.
+		var seen []int64
+		after, err := s.UpdateFrom(t.Context(), ix, newer, func(old session.Doc) ([]byte, error) {
+			seen = append(seen, old.Version)
+			return []byte("c"), nil
+		})
+		require.NoError(t, err)
+		require.Equal(t, []int64{newer.Version, newer.Version + 1}, seen)
+		require.Equal(t, newer.Version+2, after.Version)
+		// Restoring over a live document changes nothing.
+		require.NoError(t, s.Restore(t.Context(), ix, newer))
+		got, err = s.Get(t.Context(), ix, doc.ID)
+		require.NoError(t, err)
+		require.Equal(t, "c", string(got.Data))
 	})
 
 	t.Run("GetAndTouchExtendsTTL", func(t *testing.T) {
@@ -437,7 +525,15 @@ func runConformance(t *testing.T, newClient func(t *testing.T) redis.UniversalCl
 			require.Equal(t, "hash", typ)
 			fields, err := rdb.HGetAll(t.Context(), want).Result()
 			require.NoError(t, err)
-			require.Equal(t, map[string]string{"v": "1", "doc": `{"a":1}`}, fields)
+			// e: when the document expires (Unix ms, Redis's clock), which
+			// a move carries over.
+			e := strconv.FormatInt(doc.Expires, 10)
+			require.Equal(t, map[string]string{"v": "1", "doc": `{"a":1}`, "e": e}, fields)
+			exp, err := rdb.PExpireTime(t.Context(), want).Result()
+			require.NoError(t, err)
+			// (miniredis keeps a duration, not the moment: 1 ms may be lost)
+			require.InDelta(t, doc.Expires, exp.Milliseconds(), 1)
+			require.InDelta(t, time.Now().Add(k.TTL).UnixMilli(), doc.Expires, float64(time.Minute.Milliseconds()))
 		}
 	})
 }

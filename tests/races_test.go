@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -125,4 +126,39 @@ func TestParallelSubmitsYieldOneSession(t *testing.T) {
 		require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
 		check(run, submitN(10))
 	}
+}
+
+// TestFailedSubmitKeepsInteraction: a submit takes the interaction before
+// it creates the user; when the create fails (two sign-ups chose the same
+// username, and the other one finished first), the interaction is put back
+// one version on, so the user picks another name and finishes, with the
+// same cookie.
+func TestFailedSubmitKeepsInteraction(t *testing.T) {
+	t.Parallel()
+	f := startFoyer(t, nil)
+	const password = "correct horse battery staple"
+	first, second := f.Demo(), f.Demo()
+	var id string
+	for _, c := range []*Client{first, second} {
+		id = start(t, c, "Register")
+		r := c.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "twin", "password": password})
+		require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
+	}
+	submitOK(t, first)
+	v, _ := f.storedIx(t, id)
+
+	requireError(t, submit(t, second), http.StatusUnprocessableEntity, "user.username_already_in_use")
+	after, doc := f.storedIx(t, id)
+	require.Equal(t, v+1, after, "put back one version on")
+	require.Equal(t, "Register", doc.Event)
+	ttl, err := f.Redis.PTTL(t.Context(), ixKey(id)).Result()
+	require.NoError(t, err)
+	require.Greater(t, ttl, 50*time.Minute, "put back with the lifetime it had")
+
+	r := second.Do(t, http.MethodPatch, "/api/interaction/profile", map[string]any{"username": "twin2"})
+	require.Equal(t, http.StatusNoContent, r.Status, "%s", r.Body)
+	submitOK(t, second)
+	username, _ := sessionInfo(t, second)
+	require.Equal(t, "twin2", username)
+	require.Empty(t, f.scanKeys(t, "foyer:ix:*"), "both interactions are done")
 }

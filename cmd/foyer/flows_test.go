@@ -122,10 +122,11 @@ func (s *stepCounter) RoundTrip(req *http.Request) (*http.Response, error) {
 // sign-in. A call that only reads or changes the interaction costs one or
 // two (TestRoundTripsPerCall); identifying also reads the user (the index,
 // then the user) and records what it proved, and the identification moves
-// the interaction to a new id (taken, then created: ids live in different
-// cluster slots); submit reads the user, claims the interaction, creates
-// the login session with its index entry (one pipeline), and deletes the
-// interaction.
+// the interaction to a new id in the same round trip as the write that
+// records it (ids live in different cluster slots: one pipeline creates
+// the new document and deletes the old at its version); submit reads the
+// user, takes the interaction (deletes it at the version it decided on)
+// and creates the login session with its index entry (one pipeline).
 func TestSignInRoundTrips(t *testing.T) {
 	h := newHotPath(t)
 	hc, err := flows.NewClient(h.url, 1)
@@ -149,8 +150,8 @@ func TestSignInRoundTrips(t *testing.T) {
 	require.Equal(t, []string{
 		"PUT /api/interaction 2", // the new-interaction limit, the create
 		"POST /api/interaction/verification/webauthn-authentication 2",
-		"PUT /api/interaction 7",         // read; the user by handle (2); spend the challenge; the sign count; the new id (2)
-		"POST /api/interaction/submit 5", // read; the user; claim; the login session with its index entry; delete
+		"PUT /api/interaction 5",         // read; the user by handle (2); spend the challenge and move to a new id; the sign count
+		"POST /api/interaction/submit 4", // read; the user; take; the login session with its index entry
 	}, sc.steps)
 
 	b.Forget()
@@ -158,6 +159,6 @@ func TestSignInRoundTrips(t *testing.T) {
 	require.NoError(t, b.PasswordSignIn(ctx, "rtt_pw", flowPassword))
 	require.Equal(t, []string{
 		"PUT /api/interaction 6", // the new-interaction limit; the user (2); the attempt limits; their release; the create
-		"POST /api/interaction/submit 5",
+		"POST /api/interaction/submit 4",
 	}, sc.steps)
 }
